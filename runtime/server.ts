@@ -1,0 +1,192 @@
+// The Heatgrid host: express 4 + embedded Node-RED 5. Editor and admin API at /admin, HTTP-in endpoints
+// and the dashboard at /, login at /auth, health at /healthz. Run directly, it starts from the
+// environment and stops gracefully on SIGINT/SIGTERM.
+import express from 'express';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import { ConfigError, loadConfig, type HeatgridConfig } from './config.ts';
+import { ConfigStore } from './store/config-store.ts';
+import { UserService } from './auth/users.ts';
+import { SessionService } from './auth/sessions.ts';
+import { LoginLimiter } from './auth/login-limiter.ts';
+import { EDITOR_ROLES } from './auth/roles.ts';
+import { ensureFirstAdmin } from './auth/first-admin.ts';
+import { credentialSecret } from './credential-secret.ts';
+import { HealthRegistry } from './health.ts';
+import { setHeatgridServices, type HeatgridServices } from './services.ts';
+import { installShippedFlows } from './flows/shipped-flows.ts';
+import { projectRoot, shippedFlowsDir, packageVersion } from './paths.ts';
+import { createLogger } from './log.ts';
+import { securityHeaders } from './http/security-headers.ts';
+import { authRoutes } from './http/auth-routes.ts';
+import { authenticate, requireLogin } from './http/auth-middleware.ts';
+import { sendError } from './http/errors.ts';
+import { loadNodeRed } from './node-red-host.ts';
+
+export interface RunningHeatgrid {
+  url: string;
+  services: HeatgridServices;
+  stop(): Promise<void>;
+}
+
+export const FLOW_FILE = 'flows.json';
+
+export async function startHeatgrid(config: HeatgridConfig, print: (text: string) => void = (t) => process.stdout.write(t)): Promise<RunningHeatgrid> {
+  const log = createLogger('host', config.logLevel);
+  const store = new ConfigStore(config.dataDir);
+  const users = new UserService(store);
+  const sessions = new SessionService(store, users);
+  const health = new HealthRegistry();
+  const services: HeatgridServices = { config, store, users, sessions, health };
+  setHeatgridServices(services);
+
+  await ensureFirstAdmin(users, config.adminPassword, print);
+  const flowFile = join(config.dataDir, FLOW_FILE);
+  const flowsOutcome = installShippedFlows(flowFile, shippedFlowsDir, store);
+  if (flowsOutcome === 'kept-user-edits') {
+    log.warn('the shipped flows changed, but your flows were edited, so they were kept; `npm run heatgrid -- flows reset` installs the shipped ones (with a backup)');
+  } else if (flowsOutcome !== 'unchanged') {
+    log.info(`shipped flows ${flowsOutcome}`);
+  }
+
+  const RED = loadNodeRed();
+  const app = express();
+  app.disable('x-powered-by');
+  const https = config.tls !== null;
+  app.use(securityHeaders({ https }));
+
+  const limiter = new LoginLimiter({ maxFailures: 10, windowMs: 15 * 60 * 1000 });
+  // Node-RED's own editor login goes through the same limiter as ours.
+  app.post('/admin/auth/token', express.urlencoded({ extended: false, limit: '8kb' }), express.json({ limit: '8kb' }), (req, res, next) => {
+    const username = typeof req.body?.username === 'string' ? req.body.username : '';
+    if (req.body?.grant_type !== 'password') return next();
+    const wait = limiter.retryAfterMs([`ip:${req.ip}`, `user:${username}`]);
+    if (wait > 0) {
+      res.setHeader('Retry-After', String(Math.ceil(wait / 1000)));
+      return sendError(res, 429, 'too_many_attempts', 'Too many failed logins; try again later');
+    }
+    res.on('finish', () => {
+      const keys = [`ip:${req.ip}`, `user:${username}`];
+      if (res.statusCode === 200) limiter.recordSuccess(keys);
+      else limiter.recordFailure(keys);
+    });
+    next();
+  });
+
+  let flowsStarted = false;
+  health.register('runtime', () => ({ ok: flowsStarted, state: flowsStarted ? 'started' : 'starting', flowsStarted, version: packageVersion, nodeRed: RED.version() }));
+  app.get('/healthz', async (_req, res) => {
+    const report = await health.report();
+    res.status(report.status === 'ok' ? 200 : 503).json(report);
+  });
+  app.use('/auth', authRoutes({ users, sessions, limiter, secureCookies: https }));
+  app.use(authenticate(sessions));
+  app.use(['/api', '/dashboard'], requireLogin());
+
+  const server: Server = https
+    ? createHttpsServer({ cert: readFileSync(config.tls!.certFile), key: readFileSync(config.tls!.keyFile) }, app)
+    : createHttpServer(app);
+
+  const tunable = (await import(pathToFileURL(join(projectRoot, 'settings.js')).href)).default as (o: { logLevel: string }) => Record<string, unknown>;
+  const editorPermissions = (username: string) => {
+    const user = users.get(username);
+    return user && EDITOR_ROLES.includes(user.role) ? { username: user.username, permissions: '*' } : null;
+  };
+  RED.init(server, {
+    ...tunable({ logLevel: config.logLevel }),
+    userDir: config.dataDir,
+    flowFile: FLOW_FILE,
+    credentialSecret: credentialSecret(config.dataDir, config.credentialSecret),
+    httpAdminRoot: '/admin',
+    httpNodeRoot: '/',
+    nodesDir: [projectRoot],
+    requireHttps: https,
+    httpAdminCookieOptions: { secure: https, sameSite: 'strict' },
+    adminAuth: {
+      type: 'credentials',
+      users: async (username: string) => editorPermissions(username),
+      authenticate: async (username: string, password: string) => {
+        const user = await users.verify(String(username), String(password));
+        return user ? editorPermissions(user.username) : null;
+      },
+      // Our session tokens also open the admin API (for scripts and the operator app's admin pages).
+      tokens: async (token: string) => {
+        const user = sessions.resolve(token);
+        return user ? editorPermissions(user.username) : null;
+      },
+    },
+  });
+  RED.events.on('flows:started', () => (flowsStarted = true));
+  RED.events.on('flows:stopped', () => (flowsStarted = false));
+  app.use('/admin', RED.httpAdmin);
+  app.use('/', RED.httpNode);
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const url = `${https ? 'https' : 'http'}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  await RED.start();
+
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await RED.stop(); // node close handlers flush their buffers here
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      store.close();
+      setHeatgridServices(undefined);
+    })());
+  return { url, services, stop };
+}
+
+async function main(): Promise<void> {
+  let config: HeatgridConfig;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`Heatgrid cannot start: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const running = await startHeatgrid(config);
+  const log = createLogger('host', config.logLevel);
+  log.info(`Heatgrid listening on ${running.url} (editor ${running.url}/admin, health ${running.url}/healthz)`);
+  let signalled = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (signalled) return;
+      signalled = true;
+      log.info(`${signal}: stopping flows, flushing buffers`);
+      const force = setTimeout(() => {
+        log.error('shutdown took longer than 30 s; exiting');
+        process.exit(1);
+      }, 30_000);
+      force.unref();
+      running.stop().then(
+        () => {
+          log.info('stopped');
+          process.exit(0);
+        },
+        (err: unknown) => {
+          log.error(`shutdown failed: ${(err as Error).stack ?? String(err)}`);
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`Heatgrid failed to start: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,29 @@
+// The domain services of one Heatgrid runtime. The host creates them; our Node-RED nodes reach them
+// through `heatgridServices()` (a process-wide slot, so nodes loaded by Node-RED's own module loader
+// see the same instances as the host, whether code runs from source or from dist/).
+import type { HeatgridConfig } from './config.ts';
+import type { ConfigStore } from './store/config-store.ts';
+import type { UserService } from './auth/users.ts';
+import type { SessionService } from './auth/sessions.ts';
+import type { HealthRegistry } from './health.ts';
+
+export interface HeatgridServices {
+  config: HeatgridConfig;
+  store: ConfigStore;
+  users: UserService;
+  sessions: SessionService;
+  health: HealthRegistry;
+}
+
+const SLOT = Symbol.for('heatgrid.services');
+type Slot = { [SLOT]?: HeatgridServices };
+
+export function setHeatgridServices(services: HeatgridServices | undefined): void {
+  (globalThis as Slot)[SLOT] = services;
+}
+
+export function heatgridServices(): HeatgridServices {
+  const services = (globalThis as Slot)[SLOT];
+  if (!services) throw new Error('Heatgrid services are not running in this process (start the runtime with `npm start`)');
+  return services;
+}
