@@ -26,6 +26,7 @@ import { authRoutes } from './http/auth-routes.ts';
 import { authenticate, requireLogin } from './http/auth-middleware.ts';
 import { sendError } from './http/errors.ts';
 import { loadNodeRed } from './node-red-host.ts';
+import { FLOW_FILE } from './flow-file.ts';
 
 export interface RunningHeatgrid {
   url: string;
@@ -33,7 +34,6 @@ export interface RunningHeatgrid {
   stop(): Promise<void>;
 }
 
-export const FLOW_FILE = 'flows.json';
 
 export async function startHeatgrid(config: HeatgridConfig, print: (text: string) => void = (t) => process.stdout.write(t)): Promise<RunningHeatgrid> {
   const log = createLogger('host', config.logLevel);
@@ -83,8 +83,8 @@ export async function startHeatgrid(config: HeatgridConfig, print: (text: string
     const report = await health.report();
     res.status(report.status === 'ok' ? 200 : 503).json(report);
   });
-  app.use('/auth', authRoutes({ users, sessions, limiter, secureCookies: https }));
   app.use(authenticate(sessions));
+  app.use('/auth', authRoutes({ users, sessions, limiter, secureCookies: https }));
   app.use(['/api', '/dashboard'], requireLogin());
 
   const server: Server = https
