@@ -32,4 +32,44 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'devices, smart groups and user templates',
+    // Connection, tags and meters are JSON: they are read whole with the device, and tags are
+    // filtered with json_each (10,000 devices at most per runtime, so no side table is needed).
+    sql: `
+      CREATE TABLE devices (
+        id          TEXT PRIMARY KEY,
+        name        TEXT NOT NULL,
+        model       TEXT NOT NULL,
+        application TEXT,
+        template_id TEXT,
+        connection  TEXT NOT NULL,
+        address     TEXT NOT NULL DEFAULT '',
+        lat         REAL,
+        lon         REAL,
+        tags        TEXT NOT NULL DEFAULT '[]',
+        meters      TEXT NOT NULL DEFAULT '[]',
+        enabled     INTEGER NOT NULL DEFAULT 1,
+        created_at  INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL
+      );
+      CREATE INDEX devices_by_name ON devices(name COLLATE NOCASE);
+      CREATE INDEX devices_by_model ON devices(model, application);
+      CREATE TABLE smart_groups (
+        id          TEXT PRIMARY KEY,
+        name        TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        filter      TEXT NOT NULL,
+        created_at  INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL
+      );
+      CREATE TABLE user_templates (
+        id         TEXT PRIMARY KEY,
+        body       TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
