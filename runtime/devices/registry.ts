@@ -304,11 +304,17 @@ export class DeviceRegistry {
 
   /** Applies a partial change; the merged device is validated whole (a model change re-checks the unit id). */
   update(id: string, patch: DeviceInput | unknown): Device {
+    return this.change(id, patch).device;
+  }
+
+  /** Like update, and says whether anything changed: an unchanged device is not written and not announced. */
+  change(id: string, patch: DeviceInput | unknown): { device: Device; changed: boolean } {
     const previous = this.require(id);
     const { device, problems } = buildDevice(patch, previous, this.now(), this.templateExists);
     if (problems.length) throw new DeviceError('invalid_device', 'invalid device', problems);
+    if (JSON.stringify({ ...device, updatedAt: 0 }) === JSON.stringify({ ...previous, updatedAt: 0 })) return { device: previous, changed: false };
     this.write(device, previous);
-    return device;
+    return { device, changed: true };
   }
 
   private write(device: Device, previous: Device): void {
