@@ -6,6 +6,7 @@ import type { ConfigStore } from './store/config-store.ts';
 import type { UserService } from './auth/users.ts';
 import type { SessionService } from './auth/sessions.ts';
 import type { HealthRegistry } from './health.ts';
+import type { FleetService } from './fleet/fleet-service.ts';
 
 export interface HeatgridServices {
   config: HeatgridConfig;
@@ -13,6 +14,8 @@ export interface HeatgridServices {
   users: UserService;
   sessions: SessionService;
   health: HealthRegistry;
+  /** Field side: links, device status, poll loops. Absent only in tests that do not need it. */
+  fleet?: FleetService;
 }
 
 const SLOT = Symbol.for('heatgrid.services');

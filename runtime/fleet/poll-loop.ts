@@ -100,6 +100,10 @@ export class PollLoop extends EventEmitter<{ poll: [PollPayload]; status: [Statu
     };
   }
 
+  deviceIds(): string[] {
+    return this.slots.map((s) => s.device.id);
+  }
+
   /** Polls one device now, outside its slot (e.g. a "read now" request). */
   pollNow(deviceId: string): Promise<void> {
     const slot = this.slotById.get(deviceId);
