@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigStore } from '../runtime/store/config-store.ts';
 import { DeviceError, DeviceRegistry, type DeviceChange } from '../runtime/devices/registry.ts';
 import { slugify } from '../runtime/devices/validation.ts';
+import { TemplateStore } from '../runtime/templates/template-store.ts';
+import { SmartGroupService } from '../runtime/devices/smart-groups.ts';
+import { devicesCommand } from '../runtime/devices/cli.ts';
 
 const modbus = (host: string, unitId = 1, port = 502) => ({ kind: 'modbus-tcp' as const, host, port, unitId });
 
@@ -150,5 +154,81 @@ describe('device registry', function () {
     assert.equal(registry.count(), 2, 'all or nothing');
     registry.deleteMany(['a', 'b']);
     assert.equal(registry.count(), 0);
+  });
+});
+
+describe('devices, groups and templates CLI', function () {
+  let dir: string;
+  let store: ConfigStore;
+  let output: string;
+  let errors: string;
+  let run: (...argv: string[]) => Promise<number>;
+
+  beforeEach(function () {
+    dir = mkdtempSync(join(tmpdir(), 'heatgrid-devices-cli-'));
+    store = new ConfigStore(dir);
+    const templates = new TemplateStore(store);
+    const registry = new DeviceRegistry(store, { templateExists: (id) => templates.has(id) });
+    const groups = new SmartGroupService(store, registry);
+    run = (...argv) => {
+      output = '';
+      errors = '';
+      return devicesCommand(argv, { registry, templates, groups, out: (t) => (output += t), err: (t) => (errors += t) });
+    };
+  });
+  afterEach(function () {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('adds, lists, shows, imports and removes devices, with clear errors', async function () {
+    assert.equal(await run('devices', 'add', '--name', 'Kirkkokatu 1', '--host', '10.0.0.1', '--unit', '3', '--tags', 'school,north', '--lat', '60,17', '--lon', '24.95'), 0);
+    assert.match(output, /added kirkkokatu-1 \(Kirkkokatu 1, 10\.0\.0\.1:502\/3\)/);
+    assert.equal(await run('devices', 'add', '--name', 'Bad', '--host', 'not a host', '--port', '0'), 1);
+    assert.match(errors, /invalid_device: invalid device\n  - connection\.host: a hostname or an IPv4\/IPv6 address\n  - connection\.port: an integer 1\.\.65535\n/);
+    assert.equal(await run('devices', 'add', '--name', 'x', '--hots', 'y'), 2);
+    assert.match(errors, /Unknown option '--hots'/);
+
+    const csv = join(dir, 'fleet.csv');
+    writeFileSync(csv, 'name;host;lat;lon\nEspoo depot;10.0.0.2;60,18;24,83\nBroken;10.0.0.3;95;24\n');
+    assert.equal(await run('devices', 'import', csv, '--dry-run'), 1);
+    assert.match(output, /line 3: lat: a latitude -90\.\.90\ndry run, nothing changed: 1 created, 0 updated, 0 unchanged, 1 failed/);
+    assert.equal(await run('devices', 'list'), 0);
+    assert.match(output, /1 of 1 devices/);
+    await run('devices', 'import', csv);
+    assert.equal(await run('devices', 'list', '--json', '--tag', 'north'), 0);
+    assert.deepEqual(JSON.parse(output).items.map((d: { id: string }) => d.id), ['kirkkokatu-1']);
+    assert.equal(await run('devices', 'show', 'kirkkokatu-1'), 0);
+    assert.match(output, /template: none \(application not known yet/);
+    assert.equal(await run('devices', 'remove', 'espoo-depot'), 0);
+    assert.equal(await run('devices', 'remove', 'espoo-depot'), 1);
+    assert.match(errors, /device_not_found: no device "espoo-depot"/);
+    assert.equal(await run('devices', '--help'), 0);
+    assert.match(output, /Usage: heatgrid devices/);
+  });
+
+  it('manages smart groups and user templates', async function () {
+    await run('devices', 'add', '--name', 'Kirkkokatu 1', '--host', '10.0.0.1', '--tags', 'school', '--lat', '60.17', '--lon', '24.95');
+    await run('devices', 'add', '--name', 'Far away', '--host', '10.0.0.2', '--tags', 'school', '--lat', '65', '--lon', '25');
+    assert.equal(await run('groups', 'add', '--name', 'Schools near centre', '--tag', 'school', '--near', '60.17,24.95,10'), 0);
+    assert.match(output, /added smart group schools-near-centre \(1 devices now\)/);
+    assert.equal(await run('groups', 'members', 'schools-near-centre'), 0);
+    assert.match(output, /kirkkokatu-1[\s\S]*1 devices in schools-near-centre/);
+    assert.equal(await run('groups', 'add', '--name', 'Bad', '--status', 'sleepy', '--bbox', '1,2,3'), 2);
+    assert.match(errors, /--bbox takes 4 comma-separated numbers/);
+    assert.equal(await run('groups', 'add', '--name', 'Bad', '--status', 'sleepy'), 1);
+    assert.match(errors, /filter\.status\[0\]/);
+    assert.equal(await run('groups', 'remove', 'schools-near-centre'), 0);
+
+    const example = fileURLToPath(new URL('../runtime/templates/examples/generic-heat-meter.json', import.meta.url));
+    assert.equal(await run('templates', 'add', example), 0);
+    assert.match(output, /added template generic\/heat-meter-modbus \(10 points/);
+    assert.equal(await run('templates', 'list'), 0);
+    assert.match(output, /ecl-comfort\/A266\s+builtin[\s\S]*generic\/heat-meter-modbus\s+user/);
+    assert.equal(await run('templates', 'remove', 'ecl-comfort/A266'), 1);
+    assert.match(errors, /template_builtin/);
+    assert.equal(await run('devices', 'add', '--name', 'Meter', '--host', '10.0.0.9', '--model', 'generic-heat-meter', '--unit', '0'), 0);
+    await run('devices', 'show', 'meter');
+    assert.match(output, /template: generic\/heat-meter-modbus/);
   });
 });
