@@ -12,7 +12,7 @@ import { ECL_MAX_REGISTERS_PER_READ, SENSOR_NOT_CONNECTED } from '../ecl/registe
 import { curveForSlope, slopeOfCurve } from './heat-curve.ts';
 import { factorySettings, type EclModel } from './factory-settings.ts';
 import { acceptsRaw, servedLayout, type ServedLayout } from './served-map.ts';
-import { advanceThermal, initialThermalState, type ControlSettings, type PumpOverride, type ThermalParams, type ThermalState } from './thermal-model.ts';
+import { advanceThermal, initialThermalState, resettleThermal, type ControlSettings, type PumpOverride, type ThermalParams, type ThermalState } from './thermal-model.ts';
 import { createRng, valueNoise } from './random.ts';
 import type { SimClock } from './clock.ts';
 
@@ -149,6 +149,7 @@ export class SimulatedEcl {
       this.mbusBusyUntil = this.clock.now() + (raw === 1 ? MBUS_INIT_MS : MBUS_SCAN_MS);
     }
     this.control = this.buildControl();
+    resettleThermal(this.state, this.params, this.control);
     this.refreshDynamic(this.clock.now());
     return 0;
   }
@@ -226,6 +227,7 @@ export class SimulatedEcl {
     if (check.getUTCDate() !== day || check.getUTCMonth() !== month - 1) return EXCEPTION_ILLEGAL_VALUE;
     this.clockOffsetMs = next - now;
     this.control = this.buildControl();
+    resettleThermal(this.state, this.params, this.control);
     this.refreshDynamic(now);
     return 0;
   }

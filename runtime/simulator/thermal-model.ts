@@ -192,6 +192,11 @@ export function advanceThermal(state: ThermalState, params: ThermalParams, contr
   }
 }
 
+/** Re-derives the instantaneous values (desired flow, pumps, valve, status) after a settings change, without moving time. */
+export function resettleThermal(state: ThermalState, params: ThermalParams, control: ControlSettings): void {
+  stepOnce(state, params, control, state.t, 0);
+}
+
 function stepOnce(s: ThermalState, p: ThermalParams, c: ControlSettings, t1: number, dtS: number): void {
   const dtH = dtS / 3600;
   const outdoor = outdoorTemperature(t1, p.weatherSeed, p.outdoorOffsetK, p.solarOffsetMs);
