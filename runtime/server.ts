@@ -27,6 +27,14 @@ import { authenticate, requireLogin } from './http/auth-middleware.ts';
 import { sendError } from './http/errors.ts';
 import { loadNodeRed } from './node-red-host.ts';
 import { FLOW_FILE } from './flow-file.ts';
+import { DeviceRegistry } from './devices/registry.ts';
+import { SmartGroupService } from './devices/smart-groups.ts';
+import { SelectionResolver } from './devices/selection.ts';
+import { TemplateStore } from './templates/template-store.ts';
+import { FleetService } from './fleet/fleet-service.ts';
+import { createHistorian } from './historian/create-historian.ts';
+import { startDemoFleet, type DemoFleet } from './fleet/demo-fleet.ts';
+
 
 export interface RunningHeatgrid {
   url: string;
@@ -41,8 +49,29 @@ export async function startHeatgrid(config: HeatgridConfig, print: (text: string
   const users = new UserService(store);
   const sessions = new SessionService(store, users);
   const health = new HealthRegistry();
-  const services: HeatgridServices = { config, store, users, sessions, health };
+  const templates = new TemplateStore(store);
+  const registry = new DeviceRegistry(store, { templateExists: (id) => templates.has(id) });
+  const groups = new SmartGroupService(store, registry);
+  const selections = new SelectionResolver({ registry, groups });
+  const fleet = new FleetService({
+    resolve: (selection) => selections.resolve(selection, { enabledOnly: true }),
+    templateFor: (device) => templates.templateFor(device).template,
+    onApplicationDetected: (device, application) => {
+      // Several poll loops may identify the same controller; log the first identification only.
+      if (registry.get(device.id)?.application === application) return;
+      registry.setApplication(device.id, application);
+      log.info(`device ${device.id}: detected application ${application}`);
+    },
+  });
+  groups.setStatusSource(fleet.statuses);
+  const historian = await createHistorian(config);
+  const services: HeatgridServices = { config, store, users, sessions, health, registry, templates, groups, selections, fleet, historian };
   setHeatgridServices(services);
+  health.register('storage', () => historian.health());
+  health.register('devices', () => ({ ok: true, registered: registry.count(), ...fleet.summary() }));
+
+  // With no real device registered, a simulated fleet stands in so the system runs out of the box.
+  const demo: DemoFleet | null = await startDemoFleet(registry, groups, config.demoDevices, log);
 
   await ensureFirstAdmin(users, config.adminPassword, print);
   const flowFile = join(config.dataDir, FLOW_FILE);
@@ -136,9 +165,12 @@ export async function startHeatgrid(config: HeatgridConfig, print: (text: string
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
-      await RED.stop(); // node close handlers flush their buffers here
+      await RED.stop(); // node close handlers stop their poll loops here
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await fleet.close();
+      await historian.close(); // flushes what is still buffered
+      await demo?.stop();
       store.close();
       setHeatgridServices(undefined);
     })());

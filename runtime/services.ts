@@ -7,6 +7,11 @@ import type { UserService } from './auth/users.ts';
 import type { SessionService } from './auth/sessions.ts';
 import type { HealthRegistry } from './health.ts';
 import type { FleetService } from './fleet/fleet-service.ts';
+import type { DeviceRegistry } from './devices/registry.ts';
+import type { SmartGroupService } from './devices/smart-groups.ts';
+import type { SelectionResolver } from './devices/selection.ts';
+import type { TemplateStore } from './templates/template-store.ts';
+import type { Historian } from './historian/historian.ts';
 
 export interface HeatgridServices {
   config: HeatgridConfig;
@@ -14,8 +19,13 @@ export interface HeatgridServices {
   users: UserService;
   sessions: SessionService;
   health: HealthRegistry;
-  /** Field side: links, device status, poll loops. Absent only in tests that do not need it. */
-  fleet?: FleetService;
+  registry: DeviceRegistry;
+  templates: TemplateStore;
+  groups: SmartGroupService;
+  selections: SelectionResolver;
+  /** Field side: links, device status, poll loops. */
+  fleet: FleetService;
+  historian: Historian;
 }
 
 const SLOT = Symbol.for('heatgrid.services');

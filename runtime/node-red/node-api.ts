@@ -30,5 +30,7 @@ export interface NodeRedApi {
     getNode(id: string): unknown;
   };
   _(key: string, substitutions?: Record<string, unknown>): string;
+  httpAdmin: import('express').Express;
+  auth: { needsPermission(permission: string): import('express').RequestHandler };
   log: { info(m: string): void; warn(m: string): void; error(m: string): void };
 }
