@@ -7,12 +7,19 @@ import { resetToShippedFlows } from '../flows/shipped-flows.ts';
 import { shippedFlowsDir } from '../paths.ts';
 import { FLOW_FILE } from '../flow-file.ts';
 import { userCommand } from './user-command.ts';
+import { devicesCommand } from '../devices/cli.ts';
+import { DeviceRegistry } from '../devices/registry.ts';
+import { SmartGroupService } from '../devices/smart-groups.ts';
+import { TemplateStore } from '../templates/template-store.ts';
 import { join } from 'node:path';
 
 const HELP = `Usage: npm run heatgrid -- <command> [options]   (or: heatgrid <command>)
 
 Commands:
   user        add, list, change and remove logins (roles: admin, engineer, operator, viewer)
+  devices     list, add, import (CSV), show and remove devices
+  groups      smart groups: saved live queries over devices
+  templates   device templates (built-in ECL, and your own for third-party Modbus devices)
   flows       flows reset: replace your flows with the shipped ones (a backup is kept)
 
 Every command takes --help. The data directory is HEATGRID_DATA_DIR (default ./data).`;
@@ -38,6 +45,14 @@ async function run(argv: string[]): Promise<number> {
     case 'user':
       if (rest.includes('--help') || rest.includes('-h') || rest.length === 0) return userCommand(rest, null as never, out);
       return withStore((store) => userCommand(rest, new UserService(store), out));
+    case 'devices':
+    case 'groups':
+    case 'templates':
+      return withStore(async (store) => {
+        const templates = new TemplateStore(store);
+        const registry = new DeviceRegistry(store, { templateExists: (id) => templates.has(id) });
+        return devicesCommand([command, ...rest], { registry, templates, groups: new SmartGroupService(store, registry) });
+      });
     case 'flows': {
       if (rest[0] !== 'reset' || rest.includes('--help')) {
         out('Usage: heatgrid flows reset\n  Replaces the flow file in the data directory with the shipped flows; the old file is kept as a .bak copy.\n  Restart Heatgrid (or it picks them up on next start).\n');
