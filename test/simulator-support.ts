@@ -1,11 +1,25 @@
 // Helpers shared by the simulator tests: a modbus-serial client with a timeout, decoding of template
 // points, and a raw-socket request for the cases a well-behaved client library cannot produce.
 import net from 'node:net';
-import ModbusRTU from 'modbus-serial';
+import { createRequire } from 'node:module';
 import type { PointDefinition } from '../runtime/templates/template.ts';
 
+/** The part of modbus-serial's client the tests use (its CommonJS default export does not type under nodenext). */
+export interface ModbusRTU {
+  isOpen: boolean;
+  connectTCP(ip: string, options: { port: number }): Promise<void>;
+  setID(id: number): void;
+  setTimeout(ms: number): void;
+  readHoldingRegisters(address: number, length: number): Promise<{ data: number[] }>;
+  readInputRegisters(address: number, length: number): Promise<{ data: number[] }>;
+  writeRegister(address: number, value: number): Promise<unknown>;
+  close(callback: () => void): void;
+}
+// modbus-serial is CommonJS with a default export typed as a namespace; load the class through require.
+const ModbusClient = createRequire(import.meta.url)('modbus-serial') as new () => ModbusRTU;
+
 export async function connectClient(port: number, unit = 1, timeoutMs = 1000): Promise<ModbusRTU> {
-  const client = new ModbusRTU();
+  const client = new ModbusClient();
   await client.connectTCP('127.0.0.1', { port });
   client.setID(unit);
   client.setTimeout(timeoutMs);

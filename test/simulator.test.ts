@@ -1,12 +1,11 @@
 // The ECL fleet simulator over real TCP with a plain Modbus client (modbus-serial): template points,
 // PNU gaps, limits, one-client behaviour, writes and the physics behind them.
 import assert from 'node:assert/strict';
-import type ModbusRTU from 'modbus-serial';
 import { startSimulatedFleet, type SimulatedFleet } from '../runtime/simulator/fleet.ts';
 import { createSimClock } from '../runtime/simulator/clock.ts';
 import { ECL_TEMPLATES } from '../runtime/ecl/ecl-templates.ts';
 import { eclRegister } from '../runtime/ecl/register-map.ts';
-import { closeClient, connectClient, decode, expectModbusError, frame, rawExchange, sleep } from './simulator-support.ts';
+import { closeClient, connectClient, decode, expectModbusError, frame, rawExchange, sleep, type ModbusRTU } from './simulator-support.ts';
 
 const START = Date.UTC(2026, 0, 15, 7, 0); // a January Thursday, 08:00 controller time (comfort since 06:00)
 const APPS = ['A266.1', 'A230.1', 'A237.1', 'A247.1'];
