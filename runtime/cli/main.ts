@@ -11,6 +11,7 @@ import { devicesCommand } from '../devices/cli.ts';
 import { DeviceRegistry } from '../devices/registry.ts';
 import { SmartGroupService } from '../devices/smart-groups.ts';
 import { TemplateStore } from '../templates/template-store.ts';
+import { simulateCommand } from '../simulator/cli.ts';
 import { join } from 'node:path';
 
 const HELP = `Usage: npm run heatgrid -- <command> [options]   (or: heatgrid <command>)
@@ -21,6 +22,7 @@ Commands:
   groups      smart groups: saved live queries over devices
   templates   device templates (built-in ECL, and your own for third-party Modbus devices)
   flows       flows reset: replace your flows with the shipped ones (a backup is kept)
+  simulate    run simulated ECL Comfort controllers on 127.0.0.1 (--devices N, --help)
 
 Every command takes --help. The data directory is HEATGRID_DATA_DIR (default ./data).`;
 
@@ -53,6 +55,9 @@ async function run(argv: string[]): Promise<number> {
         const registry = new DeviceRegistry(store, { templateExists: (id) => templates.has(id) });
         return devicesCommand([command, ...rest], { registry, templates, groups: new SmartGroupService(store, registry) });
       });
+    case 'simulate':
+      await simulateCommand(rest); // runs until SIGINT/SIGTERM
+      return 0;
     case 'flows': {
       if (rest[0] !== 'reset' || rest.includes('--help')) {
         out('Usage: heatgrid flows reset\n  Replaces the flow file in the data directory with the shipped flows; the old file is kept as a .bak copy.\n  Restart Heatgrid (or it picks them up on next start).\n');
