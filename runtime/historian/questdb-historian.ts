@@ -191,7 +191,7 @@ export class QuestDbHistorian implements Historian {
           await sender.table(T.samples).symbol('device', s.device).symbol('point', s.point).symbol('quality', s.quality)
             .floatColumn('value', s.value ?? NaN).at(s.ts, 'ms');
         }
-        await sender.flush();
+        await this.flushSender(sender);
       }
       if (batch.alarms.length) {
         sender.reset();
@@ -204,7 +204,7 @@ export class QuestDbHistorian implements Historian {
           if (e.comment !== null && e.comment !== undefined) sender.stringColumn('comment', e.comment);
           await sender.at(e.ts, 'ms');
         }
-        await sender.flush();
+        await this.flushSender(sender);
       }
       if (batch.audit.length) {
         sender.reset();
@@ -220,7 +220,7 @@ export class QuestDbHistorian implements Historian {
           sender.stringColumn('detail', a.detail ?? '');
           await sender.at(a.ts, 'ms');
         }
-        await sender.flush();
+        await this.flushSender(sender);
       }
       this.written += batchSize(batch);
       if (!this.reachable) this.log.info('QuestDB reachable');
@@ -238,6 +238,19 @@ export class QuestDbHistorian implements Historian {
       this.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(1000, this.backoffMs * 2));
       this.nextAttempt = Date.now() + this.backoffMs;
       throw err;
+    }
+  }
+
+  /** The client's own timeouts should end a flush; this guard makes sure a hung request cannot stall the queue. */
+  private async flushSender(sender: Sender): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const guard = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('ILP flush did not settle within 30 s')), 30_000);
+    });
+    try {
+      await Promise.race([sender.flush(), guard]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
