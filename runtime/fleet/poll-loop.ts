@@ -120,10 +120,15 @@ export class PollLoop extends EventEmitter<{ poll: [PollPayload]; status: [Statu
       this.emit('error', err as Error);
       devices = this.slots.map((s) => s.device);
     }
+    // Slots are kept across refreshes: an in-flight poll clears `busy` on the object it started from.
     this.slots = devices
       .map((device) => {
         const old = previous.get(device.id);
-        return { device, offsetMs: slotOffset(device.id, this.options.cadenceMs), polls: old?.polls ?? 0, busy: old?.busy ?? false };
+        if (old) {
+          old.device = device;
+          return old;
+        }
+        return { device, offsetMs: slotOffset(device.id, this.options.cadenceMs), polls: 0, busy: false };
       })
       .sort((a, b) => a.offsetMs - b.offsetMs);
     this.slotById = new Map(this.slots.map((s) => [s.device.id, s]));
@@ -204,7 +209,7 @@ export class PollLoop extends EventEmitter<{ poll: [PollPayload]; status: [Statu
     const withSettings = slot.polls % this.options.settingsEvery === 0;
     const filter = this.options.pointFilter ?? (() => true);
     const points = template.points.filter((p) => filter(p) && p.kind !== 'identity' && (withSettings || p.cadence === 'live'));
-    const result = await reader.read(points, withSettings ? 'all' : 'live');
+    const result = await reader.read(points);
     slot.polls++;
     this.counters.polls++;
     if (result.linkError) {

@@ -2,7 +2,7 @@
 // because the controller does not serve one of its registers, point-by-point reads that find the gap.
 // Registers found unserved are remembered, so later polls plan around them.
 import type { Quality } from '../../readings.ts';
-import type { PointCadence, PointDefinition } from '../../templates/template.ts';
+import type { PointDefinition } from '../../templates/template.ts';
 import { planBlocks, type ReadBlock } from './block-planner.ts';
 import { decodePoint } from './codec.ts';
 import { LinkError, type ControllerLink } from './controller-link.ts';
@@ -33,9 +33,9 @@ export class PointReader {
     return [...this.unserved];
   }
 
-  async read(points: readonly PointDefinition[], planKey: PointCadence | 'all' = 'all'): Promise<PointReadResult> {
+  async read(points: readonly PointDefinition[]): Promise<PointReadResult> {
     const result: PointReadResult = { readings: {}, quality: {}, linkError: null, requests: 0 };
-    const blocks = this.plan(points, planKey);
+    const blocks = this.plan(points);
     for (const block of blocks) {
       try {
         result.requests++;
@@ -79,11 +79,14 @@ export class PointReader {
     }
   }
 
-  private plan(points: readonly PointDefinition[], planKey: string): ReadBlock[] {
-    let blocks = this.plans.get(planKey);
+  /** Plans are cached per point set: several loops (all points, live only, meter only) share one reader. */
+  private plan(points: readonly PointDefinition[]): ReadBlock[] {
+    let signature = '';
+    for (const p of points) signature += p.key + ',';
+    let blocks = this.plans.get(signature);
     if (!blocks) {
       blocks = planBlocks(points.filter((p) => !this.unserved.has(`${p.read}:${p.register}`)), this.maxRegistersPerRead);
-      this.plans.set(planKey, blocks);
+      this.plans.set(signature, blocks);
     }
     return blocks;
   }
