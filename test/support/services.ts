@@ -1,0 +1,57 @@
+// Real Heatgrid services over a temporary data directory, without the HTTP host, for node tests.
+import { loadConfig } from '../../runtime/config.ts';
+import { ConfigStore } from '../../runtime/store/config-store.ts';
+import { UserService } from '../../runtime/auth/users.ts';
+import { SessionService } from '../../runtime/auth/sessions.ts';
+import { HealthRegistry } from '../../runtime/health.ts';
+import { TemplateStore } from '../../runtime/templates/template-store.ts';
+import { DeviceRegistry } from '../../runtime/devices/registry.ts';
+import { SmartGroupService } from '../../runtime/devices/smart-groups.ts';
+import { SelectionResolver } from '../../runtime/devices/selection.ts';
+import { FleetService } from '../../runtime/fleet/fleet-service.ts';
+import { createHistorian } from '../../runtime/historian/create-historian.ts';
+import { setHeatgridServices, type HeatgridServices } from '../../runtime/services.ts';
+import { tempDataDir } from './runtime-process.ts';
+
+export interface TestServices extends HeatgridServices {
+  close(): Promise<void>;
+}
+
+export async function startTestServices(env: Record<string, string> = {}): Promise<TestServices> {
+  const config = loadConfig({ HEATGRID_DATA_DIR: tempDataDir(), HEATGRID_DEMO_DEVICES: '0', HEATGRID_LOG_LEVEL: 'error', ...env });
+  const store = new ConfigStore(config.dataDir);
+  const users = new UserService(store);
+  const templates = new TemplateStore(store);
+  const registry = new DeviceRegistry(store, { templateExists: (id) => templates.has(id) });
+  const groups = new SmartGroupService(store, registry);
+  const selections = new SelectionResolver({ registry, groups });
+  const fleet = new FleetService({
+    resolve: (selection) => selections.resolve(selection, { enabledOnly: true }),
+    templateFor: (device) => templates.templateFor(device).template,
+    onApplicationDetected: (device, application) => registry.setApplication(device.id, application),
+    linkOptions: { timeoutMs: 500, backoffMinMs: 200, backoffMaxMs: 2000 },
+  });
+  groups.setStatusSource(fleet.statuses);
+  const historian = await createHistorian(config);
+  const services: TestServices = {
+    config,
+    store,
+    users,
+    sessions: new SessionService(store, users),
+    health: new HealthRegistry(),
+    registry,
+    templates,
+    groups,
+    selections,
+    fleet,
+    historian,
+    close: async () => {
+      await fleet.close();
+      await historian.close();
+      store.close();
+      setHeatgridServices(undefined);
+    },
+  };
+  setHeatgridServices(services);
+  return services;
+}
