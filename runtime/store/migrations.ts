@@ -72,4 +72,43 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'alarm rules, alarm states and the notification queue',
+    // Rules and alarm instances are JSON bodies read whole (a few thousand rows at most are not normal);
+    // alarms in the normal state with nothing pending have no row. The notification queue keeps every mail
+    // until it is sent or given up, so a restart loses none.
+    sql: `
+      CREATE TABLE alarm_rules (
+        id         TEXT PRIMARY KEY,
+        kind       TEXT NOT NULL CHECK (kind IN ('threshold', 'controller', 'offline')),
+        body       TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE TABLE alarm_states (
+        id         TEXT PRIMARY KEY,
+        rule_id    TEXT NOT NULL,
+        device     TEXT NOT NULL,
+        body       TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX alarm_states_by_device ON alarm_states(device);
+      CREATE TABLE notify_queue (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        receiver    TEXT NOT NULL,
+        language    TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        alarm_id    TEXT NOT NULL,
+        body        TEXT NOT NULL,
+        state       TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'failed', 'dropped')),
+        due_at      INTEGER NOT NULL,
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        last_error  TEXT,
+        created_at  INTEGER NOT NULL,
+        sent_at     INTEGER
+      );
+      CREATE INDEX notify_queue_due ON notify_queue(state, due_at);
+    `,
+  },
 ];
