@@ -203,6 +203,15 @@ export class EmbeddedHistorian implements Historian {
     const starts = bucketStarts(q.from, q.to, q.interval, q.timeZone);
     for (const device of q.devices) {
       for (const point of q.points) {
+        if (q.interval === '1d' || q.interval === '1mo') {
+          // Few buckets, many quarters each: let SQLite aggregate each bucket's key range.
+          out.push({ device, point, rows: starts.map((ts, i) => {
+            const r = this.sql.bucketAggregate.get(device, point, ts, Math.min(starts[i + 1] ?? q.to, q.to)) as { n: number | null; sum: number; min: number; max: number; last: number | null };
+            const value = !r.n ? null : q.agg === 'avg' ? r.sum / r.n : q.agg === 'last' ? r.last : r[q.agg];
+            return { ts, value };
+          }) });
+          continue;
+        }
         const rows = this.sql.quarterRange.all(device, point, starts[0] ?? q.from, q.to) as unknown as QuarterRow[];
         const values = aggregateQuarters(rows, starts, q.to, q.agg);
         out.push({ device, point, rows: starts.map((ts, i) => ({ ts, value: values[i]! })) });

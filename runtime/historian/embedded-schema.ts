@@ -76,6 +76,11 @@ export const EMBEDDED_SQL = {
     ON CONFLICT DO UPDATE SET old_value = excluded.old_value, new_value = excluded.new_value, outcome = excluded.outcome, detail = excluded.detail`,
   rawRange: 'SELECT ts, value, quality FROM samples WHERE device = ? AND point = ? AND ts >= ? AND ts < ? ORDER BY ts',
   quarterRange: 'SELECT ts, n, sum, min, max, last, last_ts AS lastTs FROM readings_15m WHERE device = ? AND point = ? AND ts >= ? AND ts < ? ORDER BY ts',
+  // One calendar bucket (day, month) of one series, straight from the B-tree range: no rows cross into JS.
+  bucketAggregate: `
+    SELECT sum(n) AS n, sum(sum) AS sum, min(min) AS min, max(max) AS max,
+      (SELECT last FROM readings_15m WHERE device = ?1 AND point = ?2 AND ts >= ?3 AND ts < ?4 AND n > 0 ORDER BY ts DESC LIMIT 1) AS last
+    FROM readings_15m WHERE device = ?1 AND point = ?2 AND ts >= ?3 AND ts < ?4`,
   lastQuarterBefore: 'SELECT ts, last FROM readings_15m WHERE device = ? AND point = ? AND ts < ? AND last IS NOT NULL ORDER BY ts DESC LIMIT 1',
   quarterLasts: 'SELECT ts, last AS value FROM readings_15m WHERE device = ? AND point = ? AND ts >= ? AND ts < ? AND last IS NOT NULL ORDER BY ts',
   series: 'SELECT device, point FROM latest',
