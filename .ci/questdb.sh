@@ -49,7 +49,7 @@ EOF
   rm -rf "$LIB" && mv "$LIB.partial" "$LIB" && rm -rf "$work"
   # Class-file major version of ServerMain: 61 = Java 17, 69 = Java 25 (needs a newer JDK).
   local major
-  major=$(unzip -p "$LIB/questdb-$VERSION.jar" io/questdb/ServerMain.class | head -c 8 | od -An -tu1 | awk '{print $8}')
+  major=$( (unzip -p "$LIB/questdb-$VERSION.jar" io/questdb/ServerMain.class | head -c 8 | od -An -tu1 | awk '{print $8}') 2>/dev/null || echo '?')
   log "fetched into $LIB ($(ls "$LIB" | tr '\n' ' '); class-file version $major)"
   echo "$LIB"
 }
