@@ -12,6 +12,7 @@ import type { SmartGroupService } from './devices/smart-groups.ts';
 import type { SelectionResolver } from './devices/selection.ts';
 import type { TemplateStore } from './templates/template-store.ts';
 import type { Historian } from './historian/historian.ts';
+import type { AlarmService } from './alarms/alarm-service.ts';
 
 export interface HeatgridServices {
   config: HeatgridConfig;
@@ -26,6 +27,8 @@ export interface HeatgridServices {
   /** Field side: links, device status, poll loops. */
   fleet: FleetService;
   historian: Historian;
+  /** Alarm engine, rules, journal queries and alarm events (absent until the host wires it). */
+  alarms?: AlarmService;
 }
 
 const SLOT = Symbol.for('heatgrid.services');
