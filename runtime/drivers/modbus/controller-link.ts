@@ -2,22 +2,8 @@
 // ECL accepts effectively one client and drops a second one. Writes queue ahead of polls. After a timeout
 // or a broken frame the socket is replaced, so a late answer can never be taken for the next request;
 // failed connects back off exponentially so a dead controller costs nothing between attempts.
-import { createRequire } from 'node:module';
 import type { ReadFunction } from '../../templates/template.ts';
-
-// The part of modbus-serial's client we use. It is CommonJS whose typings declare an ESM default export,
-// which TypeScript's node16 resolution cannot use as a class, so it is loaded the CommonJS way.
-interface ModbusRTU {
-  readonly isOpen: boolean;
-  connectTCP(host: string, options: { port: number }): Promise<void>;
-  setID(id: number): void;
-  setTimeout(ms: number): void;
-  readHoldingRegisters(start: number, count: number): Promise<{ data: number[] }>;
-  readInputRegisters(start: number, count: number): Promise<{ data: number[] }>;
-  writeRegister(register: number, value: number): Promise<unknown>;
-  destroy(callback: () => void): void;
-}
-const ModbusClient = createRequire(import.meta.url)('modbus-serial') as new () => ModbusRTU;
+import { ModbusTcpClient, ModbusTcpError } from './tcp-client.ts';
 
 export interface LinkTarget {
   host: string;
@@ -51,7 +37,7 @@ export class LinkError extends Error {
 /** Writes and one-off reads (detection, read-back) go ahead of routine polls. */
 type Priority = 'ahead' | 'poll';
 interface Job {
-  run: (client: ModbusRTU) => Promise<unknown>;
+  run: (client: ModbusTcpClient) => Promise<unknown>;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
 }
@@ -60,7 +46,7 @@ export class ControllerLink {
   readonly target: LinkTarget;
   private readonly options: LinkOptions;
   private readonly now: () => number;
-  private client: ModbusRTU | null = null;
+  private client: ModbusTcpClient | null = null;
   private readonly writes: Job[] = [];
   private readonly polls: Job[] = [];
   private running = false;
@@ -86,8 +72,7 @@ export class ControllerLink {
 
   readRegisters(read: ReadFunction, start: number, count: number, priority: Priority = 'poll'): Promise<number[]> {
     return this.enqueue(priority, async (client) => {
-      const result = read === 'holding' ? await client.readHoldingRegisters(start, count) : await client.readInputRegisters(start, count);
-      return result.data;
+      return client.readRegisters(read === 'holding' ? 3 : 4, start, count);
     }) as Promise<number[]>;
   }
 
@@ -138,16 +123,16 @@ export class ControllerLink {
     }
   }
 
-  private async connect(): Promise<ModbusRTU> {
+  private async connect(): Promise<ModbusTcpClient> {
     if (this.client?.isOpen) return this.client;
     if (this.closed) throw new LinkError('closed', 'link closed');
     const wait = this.retryAt - this.now();
     if (wait > 0) throw new LinkError('backoff', `not reachable; next attempt in ${Math.ceil(wait / 1000)} s`);
     await this.dropClient();
-    const client = new ModbusClient();
+    const client = new ModbusTcpClient(this.target.unitId);
     this.client = client;
     try {
-      await this.withTimeout(client.connectTCP(this.target.host, { port: this.target.port }));
+      await this.withTimeout(client.connect(this.target.host, this.target.port));
     } catch (err) {
       await this.dropClient();
       this.failures++;
@@ -157,8 +142,6 @@ export class ControllerLink {
     }
     this.counters.reconnects++;
     this.retryAt = 0;
-    client.setID(this.target.unitId);
-    client.setTimeout(this.options.timeoutMs);
     return client;
   }
 
@@ -173,23 +156,14 @@ export class ControllerLink {
 
   private classify(err: unknown): LinkError {
     if (err instanceof LinkError) return err;
-    const e = err as { modbusCode?: number; name?: string; message?: string; errno?: string };
-    if (typeof e.modbusCode === 'number') return new LinkError('exception', `Modbus exception ${e.modbusCode}`, e.modbusCode);
-    if (e.name === 'TransactionTimedOutError') return new LinkError('timeout', `no answer within ${this.options.timeoutMs} ms`);
-    return new LinkError('closed', e.message ?? String(err));
+    if (err instanceof ModbusTcpError && err.kind === 'exception') return new LinkError('exception', err.message, err.exceptionCode);
+    // A protocol error leaves the stream in an unknown state: treat it like a broken connection.
+    return new LinkError('closed', (err as Error).message ?? String(err));
   }
 
-  private dropClient(): Promise<void> {
-    const client = this.client;
+  private async dropClient(): Promise<void> {
+    // destroy, not end: an orderly close waits for a controller that may never answer
+    this.client?.destroy();
     this.client = null;
-    if (!client) return Promise.resolve();
-    return new Promise((resolve) => {
-      try {
-        // destroy, not close: an orderly close waits for a controller that may never answer
-        client.destroy(() => resolve());
-      } catch {
-        resolve();
-      }
-    });
   }
 }
