@@ -21,6 +21,11 @@ export interface HeatgridConfig {
   /** Public base URL used in links in mails (defaults to the listening address). */
   publicUrl: string | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+  /**
+   * Browser origins allowed to call /api/v1 from other sites (CORS), e.g. https://bi.example.com; empty
+   * (the default) = CORS off. "*" allows any origin without credentials (bearer tokens still work).
+   */
+  corsOrigins: string[];
 }
 
 export class ConfigError extends Error {
@@ -35,7 +40,7 @@ export class ConfigError extends Error {
 export const CONFIG_VARIABLES = [
   'PORT', 'HOST', 'HEATGRID_DATA_DIR', 'QUESTDB_URL', 'SMTP_URL', 'HEATGRID_ADMIN_PASSWORD',
   'HEATGRID_CREDENTIAL_SECRET', 'HEATGRID_DEMO_DEVICES', 'HEATGRID_TLS_CERT', 'HEATGRID_TLS_KEY',
-  'HEATGRID_TIME_ZONE', 'HEATGRID_PUBLIC_URL', 'HEATGRID_LOG_LEVEL',
+  'HEATGRID_TIME_ZONE', 'HEATGRID_PUBLIC_URL', 'HEATGRID_LOG_LEVEL', 'HEATGRID_CORS_ORIGINS',
 ] as const;
 
 type Env = Record<string, string | undefined>;
@@ -62,6 +67,25 @@ function url(env: Env, name: string, protocols: string[]): URL | null {
     throw new ConfigError(name, `unsupported scheme "${parsed.protocol}", expected one of ${protocols.join(' ')}`);
   }
   return parsed;
+}
+
+/** Comma-separated origins (scheme://host[:port]) or "*"; empty = none. */
+function origins(env: Env, name: string): string[] {
+  const raw = env[name]?.trim();
+  if (!raw) return [];
+  if (raw === '*') return ['*'];
+  return raw.split(',').map((o) => o.trim()).filter(Boolean).map((o) => {
+    let parsed: URL;
+    try {
+      parsed = new URL(o);
+    } catch {
+      throw new ConfigError(name, `"${o}" is not an origin such as https://bi.example.com`);
+    }
+    if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.origin !== o.replace(/\/$/, '')) {
+      throw new ConfigError(name, `"${o}" is not an origin (scheme://host[:port], no path), e.g. https://bi.example.com`);
+    }
+    return parsed.origin;
+  });
 }
 
 function timeZone(env: Env, name: string): string {
@@ -114,5 +138,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Heatgri
     timeZone: timeZone(env, 'HEATGRID_TIME_ZONE'),
     publicUrl: publicUrl ? publicUrl.href.replace(/\/$/, '') : null,
     logLevel,
+    corsOrigins: origins(env, 'HEATGRID_CORS_ORIGINS'),
   };
 }

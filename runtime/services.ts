@@ -13,6 +13,7 @@ import type { SelectionResolver } from './devices/selection.ts';
 import type { TemplateStore } from './templates/template-store.ts';
 import type { Historian } from './historian/historian.ts';
 import type { AlarmService } from './alarms/alarm-service.ts';
+import type { ApiTokenService } from './auth/api-tokens.ts';
 
 export interface HeatgridServices {
   config: HeatgridConfig;
@@ -29,6 +30,8 @@ export interface HeatgridServices {
   historian: Historian;
   /** Alarm engine, rules, journal queries and alarm events (absent until the host wires it). */
   alarms?: AlarmService;
+  /** API tokens; optional: when absent, `apiTokensOf(services)` makes one over the config store. */
+  apiTokens?: ApiTokenService;
 }
 
 const SLOT = Symbol.for('heatgrid.services');

@@ -111,4 +111,24 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX notify_queue_due ON notify_queue(state, due_at);
     `,
   },
+  {
+    version: 4,
+    name: 'API tokens',
+    // Only the SHA-256 of a token's secret is stored; the prefix (first characters after hg_) lets a
+    // person recognise a token in lists and logs without it being usable.
+    sql: `
+      CREATE TABLE api_tokens (
+        id           TEXT PRIMARY KEY,
+        name         TEXT NOT NULL,
+        secret_hash  TEXT NOT NULL UNIQUE,
+        prefix       TEXT NOT NULL,
+        scopes       TEXT NOT NULL,
+        created_by   TEXT NOT NULL,
+        created_at   INTEGER NOT NULL,
+        expires_at   INTEGER,
+        revoked_at   INTEGER,
+        last_used_at INTEGER
+      );
+    `,
+  },
 ];

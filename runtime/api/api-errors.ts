@@ -1,0 +1,41 @@
+// Domain errors → API answers. Services throw their own errors with codes; the status each code deserves
+// is decided here once: unknown things 404, taken ids 409, well-formed but refused input 422.
+import { DeviceError } from '../devices/validation.ts';
+import { SmartGroupError } from '../devices/smart-groups.ts';
+import { SelectionError } from '../devices/selection.ts';
+import { CsvImportError } from '../devices/csv-import.ts';
+import { TemplateStoreError } from '../templates/template-store.ts';
+import { HistorianQueryError } from '../historian/query-checks.ts';
+import { ApiTokenError } from '../auth/api-tokens.ts';
+import { ApiError } from './operation.ts';
+
+const STATUS_BY_CODE: Record<string, number> = {
+  device_not_found: 404,
+  group_not_found: 404,
+  template_not_found: 404,
+  token_not_found: 404,
+  unknown_devices: 404,
+  unknown_group: 404,
+  device_exists: 409,
+  group_exists: 409,
+  template_exists: 409,
+  template_builtin: 409,
+  invalid_device: 422,
+  invalid_query: 422,
+  invalid_group: 422,
+  invalid_template: 422,
+  invalid_selection: 422,
+  invalid_token_request: 422,
+};
+
+/** The ApiError for a thrown value, or null when it is not a known refusal (then it is a bug: 500). */
+export function apiErrorOf(err: unknown): ApiError | null {
+  if (err instanceof ApiError) return err;
+  if (err instanceof DeviceError || err instanceof SmartGroupError || err instanceof SelectionError || err instanceof TemplateStoreError || err instanceof ApiTokenError) {
+    const details = (err.details as unknown[]).map((d) => (typeof d === 'string' ? { message: d } : d));
+    return new ApiError(STATUS_BY_CODE[err.code] ?? 422, err.code, err.message, details.length ? details : undefined);
+  }
+  if (err instanceof CsvImportError) return new ApiError(422, 'invalid_csv', err.message, err.details.length ? err.details : undefined);
+  if (err instanceof HistorianQueryError) return new ApiError(422, 'invalid_query', err.message);
+  return null;
+}

@@ -1,0 +1,269 @@
+// The API's bodies, declared once: each TypeBox schema is at the same time the TypeScript type (Static<>),
+// the JSON Schema the validator checks requests and responses against, and the schema in the OpenAPI
+// document. Times are ISO 8601 strings with an offset; ids follow the domain's slugs.
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { SCOPES } from '../auth/api-tokens.ts';
+
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+export const IsoTime = Type.String({ format: 'date-time', description: 'ISO 8601 date and time with offset, e.g. 2026-03-01T00:00:00+01:00' });
+export const Id = Type.String({ pattern: '^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$', description: 'a slug: a-z 0-9 -, 1..64 characters' });
+export const PointKey = Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' });
+
+// ---- errors
+export const FieldProblem = Type.Object({ field: Type.String(), message: Type.String() }, { additionalProperties: true });
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ pattern: '^[a-z][a-z0-9_]*$', description: 'machine-readable snake_case code' }),
+      message: Type.String({ description: 'human-readable explanation' }),
+      details: Type.Optional(Type.Array(Type.Unknown())),
+    }),
+  },
+  { $id: 'Error' },
+);
+export type ErrorBody = Static<typeof ErrorBody>;
+
+// ---- devices
+export const ModbusTcpConnection = Type.Object({ kind: Type.Literal('modbus-tcp'), host: Type.String({ maxLength: 253 }), port: Type.Integer(), unitId: Type.Integer() }, { additionalProperties: false });
+export const OpcUaConnection = Type.Object({ kind: Type.Literal('opcua'), endpoint: Type.String({ maxLength: 500 }), nodeIds: Type.Record(Type.String(), Type.String()) }, { additionalProperties: false });
+export const GatewayConnection = Type.Object({ kind: Type.Literal('gateway'), gatewayId: Type.String({ maxLength: 64 }), address: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
+export const Connection = Type.Union([ModbusTcpConnection, OpcUaConnection, GatewayConnection]);
+export const Meter = Type.Object(
+  { source: Type.Union([Type.Literal('ecl-mbus'), Type.Literal('template')]), index: Type.Integer(), serial: Type.Optional(Type.String({ maxLength: 64 })), manufacturer: Type.Optional(Type.String({ maxLength: 64 })) },
+  { additionalProperties: false },
+);
+export const OnlineState = Type.Union([Type.Literal('online'), Type.Literal('offline'), Type.Literal('unknown')]);
+
+export const Device = Type.Object(
+  {
+    id: Id,
+    name: Type.String(),
+    model: Type.String(),
+    application: Nullable(Type.String()),
+    templateId: Nullable(Type.String()),
+    connection: Connection,
+    address: Type.String(),
+    lat: Nullable(Type.Number()),
+    lon: Nullable(Type.Number()),
+    tags: Type.Array(Type.String()),
+    meters: Type.Array(Meter),
+    enabled: Type.Boolean(),
+    createdAt: IsoTime,
+    updatedAt: IsoTime,
+    status: Type.Object({ state: OnlineState, since: Nullable(IsoTime), lastSuccess: Nullable(IsoTime), lastError: Nullable(Type.String()) }),
+  },
+  { $id: 'Device', additionalProperties: false },
+);
+export type Device = Static<typeof Device>;
+
+/** Create: everything the registry accepts; its own rules (unit ids per model, host names ...) answer 422. */
+const deviceFields = {
+  id: Type.Optional(Id),
+  name: Type.Optional(Type.String({ maxLength: 200 })),
+  model: Type.Optional(Type.String({ maxLength: 64 })),
+  application: Type.Optional(Nullable(Type.String({ maxLength: 32 }))),
+  templateId: Type.Optional(Nullable(Type.String({ maxLength: 82 }))),
+  connection: Type.Optional(
+    Type.Object(
+      {
+        kind: Type.Optional(Type.Union([Type.Literal('modbus-tcp'), Type.Literal('opcua'), Type.Literal('gateway')])),
+        host: Type.Optional(Type.String({ maxLength: 253 })),
+        port: Type.Optional(Type.Integer()),
+        unitId: Type.Optional(Type.Integer()),
+        endpoint: Type.Optional(Type.String({ maxLength: 500 })),
+        nodeIds: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 500 }), { maxProperties: 1000 })),
+        gatewayId: Type.Optional(Type.String({ maxLength: 64 })),
+        address: Type.Optional(Type.String({ maxLength: 64 })),
+      },
+      { additionalProperties: false },
+    ),
+  ),
+  address: Type.Optional(Type.String({ maxLength: 200 })),
+  lat: Type.Optional(Nullable(Type.Number())),
+  lon: Type.Optional(Nullable(Type.Number())),
+  tags: Type.Optional(Type.Array(Type.String({ maxLength: 48 }), { maxItems: 100 })),
+  meters: Type.Optional(Type.Array(Meter, { maxItems: 20 })),
+  enabled: Type.Optional(Type.Boolean()),
+};
+export const DeviceCreate = Type.Object({ ...deviceFields, name: Type.String({ minLength: 1, maxLength: 200 }) }, { $id: 'DeviceCreate', additionalProperties: false });
+export const DevicePatch = Type.Object({ ...deviceFields, id: Type.Optional(Type.Never({ description: 'ids never change' })) }, { $id: 'DevicePatch', additionalProperties: false, minProperties: 1 });
+
+export const Page = <T extends TSchema>(item: T, id: string) =>
+  Type.Object({ items: Type.Array(item), total: Type.Integer({ minimum: 0 }), limit: Type.Integer(), offset: Type.Integer() }, { $id: id, additionalProperties: false });
+export const DevicePage = Page(Device, 'DevicePage');
+
+export const CsvImportResult = Type.Object(
+  {
+    committed: Type.Boolean(),
+    dryRun: Type.Boolean(),
+    delimiter: Type.String(),
+    created: Type.Integer(),
+    updated: Type.Integer(),
+    unchanged: Type.Integer(),
+    failed: Type.Integer(),
+    rows: Type.Array(
+      Type.Object({
+        line: Type.Integer(),
+        id: Nullable(Type.String()),
+        outcome: Type.Union([Type.Literal('created'), Type.Literal('updated'), Type.Literal('unchanged'), Type.Literal('error')]),
+        errors: Type.Optional(Type.Array(FieldProblem)),
+        message: Type.Optional(Type.String()),
+      }),
+    ),
+  },
+  { $id: 'CsvImportResult' },
+);
+
+export const DetectedApplication = Type.Object({ device: Id, application: Nullable(Type.String()), version: Nullable(Type.String()), changed: Type.Boolean() }, { $id: 'DetectedApplication', additionalProperties: false });
+
+// ---- smart groups
+const Lat = Type.Number({ minimum: -90, maximum: 90 });
+const Lon = Type.Number({ minimum: -180, maximum: 180 });
+const IdList = Type.Array(Type.String({ maxLength: 64 }), { maxItems: 10_000 });
+export const GroupFilter = Type.Object(
+  {
+    name: Type.Optional(Type.String({ maxLength: 200 })),
+    tags: Type.Optional(Type.Array(Type.String({ maxLength: 48 }), { maxItems: 100 })),
+    tagMatch: Type.Optional(Type.Union([Type.Literal('any'), Type.Literal('all')])),
+    address: Type.Optional(Type.String({ maxLength: 200 })),
+    bbox: Type.Optional(Type.Object({ minLat: Lat, minLon: Lon, maxLat: Lat, maxLon: Lon }, { additionalProperties: false })),
+    near: Type.Optional(Type.Object({ lat: Lat, lon: Lon, radiusKm: Type.Number({ exclusiveMinimum: 0, maximum: 20_000 }) }, { additionalProperties: false })),
+    models: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100 })),
+    applications: Type.Optional(Type.Array(Type.String({ maxLength: 32 }), { maxItems: 100 })),
+    status: Type.Optional(Type.Array(Type.Union([Type.Literal('online'), Type.Literal('offline'), Type.Literal('unknown'), Type.Literal('alarm')]))),
+    enabled: Type.Optional(Type.Boolean()),
+    include: Type.Optional(IdList),
+    exclude: Type.Optional(IdList),
+  },
+  { $id: 'GroupFilter', additionalProperties: false },
+);
+export const Group = Type.Object(
+  { id: Id, name: Type.String(), description: Type.String(), filter: GroupFilter, memberCount: Type.Integer({ minimum: 0 }), createdAt: IsoTime, updatedAt: IsoTime },
+  { $id: 'Group', additionalProperties: false },
+);
+export type Group = Static<typeof Group>;
+export const GroupCreate = Type.Object(
+  { id: Type.Optional(Id), name: Type.String({ minLength: 1, maxLength: 200 }), description: Type.Optional(Type.String({ maxLength: 1000 })), filter: GroupFilter },
+  { $id: 'GroupCreate', additionalProperties: false },
+);
+export const GroupPatch = Type.Object(
+  { name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), description: Type.Optional(Type.String({ maxLength: 1000 })), filter: Type.Optional(GroupFilter) },
+  { $id: 'GroupPatch', additionalProperties: false, minProperties: 1 },
+);
+export const GroupList = Type.Object({ items: Type.Array(Group) }, { $id: 'GroupList', additionalProperties: false });
+
+// ---- templates
+export const TemplatePoint = Type.Object(
+  {
+    key: PointKey,
+    label: Type.String({ maxLength: 200 }),
+    register: Type.Integer({ minimum: 0, maximum: 65535 }),
+    read: Type.Union([Type.Literal('holding'), Type.Literal('input')]),
+    type: Type.Union([Type.Literal('int16'), Type.Literal('uint16'), Type.Literal('int32'), Type.Literal('uint32')]),
+    scale: Type.Number(),
+    unit: Type.String({ maxLength: 20 }),
+    access: Type.Union([Type.Literal('r'), Type.Literal('rw')]),
+    kind: Type.Union(['measurement', 'counter', 'setpoint', 'state', 'alarm', 'identity'].map((k) => Type.Literal(k))),
+    cadence: Type.Union([Type.Literal('live'), Type.Literal('settings')]),
+    min: Type.Optional(Type.Number()),
+    max: Type.Optional(Type.Number()),
+    sensorBreakRaw: Type.Optional(Type.Array(Type.Integer(), { maxItems: 10 })),
+    pnu: Type.Optional(Type.Integer()),
+  },
+  { $id: 'TemplatePoint', additionalProperties: false },
+);
+const templateFields = {
+  id: Type.String({ pattern: '^[a-z0-9][a-z0-9._/-]{1,80}$' }),
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  models: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100 }),
+  application: Nullable(Type.String({ maxLength: 32 })),
+  protocol: Type.Union([Type.Literal('modbus-tcp'), Type.Literal('modbus-rtu')]),
+  maxRegistersPerRead: Type.Integer({ minimum: 1, maximum: 125 }),
+  points: Type.Array(TemplatePoint, { minItems: 1, maxItems: 2000 }),
+};
+export const Template = Type.Object({ ...templateFields, source: Type.Union([Type.Literal('builtin'), Type.Literal('user')]) }, { $id: 'Template', additionalProperties: false });
+export const TemplateCreate = Type.Object(
+  { ...templateFields, application: Type.Optional(templateFields.application), maxRegistersPerRead: Type.Optional(templateFields.maxRegistersPerRead), source: Type.Optional(Type.Literal('user')) },
+  { $id: 'TemplateCreate', additionalProperties: false },
+);
+export const TemplateSummary = Type.Object(
+  { id: Type.String(), name: Type.String(), models: Type.Array(Type.String()), application: Nullable(Type.String()), protocol: Type.String(), source: Type.Union([Type.Literal('builtin'), Type.Literal('user')]), pointCount: Type.Integer() },
+  { $id: 'TemplateSummary', additionalProperties: false },
+);
+export const TemplateList = Type.Object({ items: Type.Array(TemplateSummary) }, { $id: 'TemplateList', additionalProperties: false });
+
+// ---- readings
+export const Quality = Type.Union([Type.Literal('good'), Type.Literal('sensor-break'), Type.Literal('stale'), Type.Literal('comm-error')]);
+export const LatestReadings = Type.Object(
+  { items: Type.Array(Type.Object({ device: Type.String(), point: Type.String(), ts: IsoTime, value: Nullable(Type.Number()), quality: Quality }, { additionalProperties: false })) },
+  { $id: 'LatestReadings', additionalProperties: false },
+);
+export const Interval = Type.Union([Type.Literal('raw'), Type.Literal('15m'), Type.Literal('1h'), Type.Literal('1d'), Type.Literal('1mo')]);
+export const Aggregate = Type.Union([Type.Literal('avg'), Type.Literal('min'), Type.Literal('max'), Type.Literal('last')]);
+export const ReadingHistory = Type.Object(
+  {
+    device: Type.String(),
+    from: IsoTime,
+    to: IsoTime,
+    interval: Interval,
+    agg: Aggregate,
+    timeZone: Type.String(),
+    series: Type.Array(
+      Type.Object({ point: Type.String(), rows: Type.Array(Type.Object({ ts: IsoTime, value: Nullable(Type.Number()), quality: Type.Optional(Quality) }, { additionalProperties: false })) }, { additionalProperties: false }),
+    ),
+  },
+  { $id: 'ReadingHistory', additionalProperties: false },
+);
+export const Consumption = Type.Object(
+  {
+    from: IsoTime,
+    to: IsoTime,
+    interval: Nullable(Type.String()),
+    items: Type.Array(
+      Type.Object(
+        { device: Type.String(), point: Type.String(), total: Type.Number(), resets: Type.Integer(), buckets: Type.Array(Type.Object({ ts: IsoTime, value: Nullable(Type.Number()) }, { additionalProperties: false })) },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { $id: 'Consumption', additionalProperties: false },
+);
+
+// ---- audit
+const AuditValue = Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()]);
+export const AuditEntry = Type.Object(
+  { ts: IsoTime, actor: Type.String(), action: Type.String(), device: Nullable(Type.String()), point: Nullable(Type.String()), oldValue: AuditValue, newValue: AuditValue, outcome: Type.String(), detail: Nullable(Type.String()) },
+  { $id: 'AuditEntry', additionalProperties: false },
+);
+export const AuditList = Type.Object({ items: Type.Array(AuditEntry), limit: Type.Integer() }, { $id: 'AuditList', additionalProperties: false });
+
+// ---- tokens
+export const Scope = Type.Union(SCOPES.map((s) => Type.Literal(s)));
+export const ApiToken = Type.Object(
+  { id: Type.String(), name: Type.String(), prefix: Type.String(), scopes: Type.Array(Scope), createdBy: Type.String(), createdAt: IsoTime, expiresAt: Nullable(IsoTime), revokedAt: Nullable(IsoTime), lastUsedAt: Nullable(IsoTime) },
+  { $id: 'ApiToken', additionalProperties: false },
+);
+export type ApiToken = Static<typeof ApiToken>;
+export const ApiTokenList = Type.Object({ items: Type.Array(ApiToken) }, { $id: 'ApiTokenList', additionalProperties: false });
+export const ApiTokenCreate = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 80 }),
+    scopes: Type.Array(Scope, { minItems: 1, maxItems: SCOPES.length, uniqueItems: true }),
+    expiresAt: Type.Optional(Nullable(IsoTime)),
+  },
+  { $id: 'ApiTokenCreate', additionalProperties: false },
+);
+export const ApiTokenCreated = Type.Object(
+  { token: ApiToken, secret: Type.String({ description: 'the bearer secret (hg_...); shown once, store it now' }) },
+  { $id: 'ApiTokenCreated', additionalProperties: false },
+);
+
+// ---- caller and health
+export const Me = Type.Object(
+  { kind: Type.Union([Type.Literal('user'), Type.Literal('token')]), actor: Type.String(), role: Nullable(Type.String()), scopes: Type.Array(Scope) },
+  { $id: 'Me', additionalProperties: false },
+);
+export const Health = Type.Object(
+  { status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]), sections: Type.Record(Type.String(), Type.Object({ ok: Type.Boolean() }, { additionalProperties: true })) },
+  { $id: 'Health', additionalProperties: false },
+);
