@@ -22,7 +22,7 @@ export interface AlarmServiceDeps {
   clock?: Clock;
   /** Smart groups (for rules on a group); without it only "all" and id lists select devices. */
   groups?: { members(groupId: string): Array<{ id: string }> };
-  /** Period of the timer that runs tick(); 0 = no timer (tests call tick()). Default 1000 ms. */
+  /** Period of the timer that runs tick() (on/off delays end within it); 0 = no timer (tests call tick()). Default 250 ms. */
   tickMs?: number;
   /** How often group members are re-read; default 60 s. */
   membersRefreshMs?: number;
@@ -115,7 +115,7 @@ export class AlarmService extends EventEmitter<{ event: [AlarmEventMessage] }> {
 
   /** Starts the tick timer (delays, re-alarm, shelving expiry, offline) and the group refresh. */
   start(): void {
-    const tickMs = this.deps.tickMs ?? 1000;
+    const tickMs = this.deps.tickMs ?? 250;
     if (tickMs > 0 && this.timers.length === 0) {
       this.timers.push(setInterval(() => this.tick(), tickMs));
       this.timers.push(setInterval(() => this.engine.refreshMembers(), this.deps.membersRefreshMs ?? 60_000));
