@@ -19,7 +19,12 @@ export default function alarmEventsNode(RED: NodeRedApi): void {
   RED.nodes.registerType('alarm-events', function (this: RuntimeNode, config: AlarmEventsConfig) {
     RED.nodes.createNode(this, config as Record<string, unknown>);
     const node = this;
-    const alarms = heatgridServices().alarms;
+    let alarms;
+    try {
+      alarms = heatgridServices().alarms;
+    } catch {
+      alarms = undefined; // the host is not running (e.g. a flow opened in a plain Node-RED)
+    }
     if (!alarms) {
       node.status({ fill: 'red', shape: 'ring', text: RED._('alarm-events.status.noService') });
       return;

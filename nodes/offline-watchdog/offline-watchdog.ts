@@ -18,7 +18,12 @@ export default function offlineWatchdogNode(RED: NodeRedApi): void {
   RED.nodes.registerType('offline-watchdog', function (this: RuntimeNode, config: WatchdogConfig) {
     RED.nodes.createNode(this, config as Record<string, unknown>);
     const node = this;
-    const alarms = heatgridServices().alarms;
+    let alarms;
+    try {
+      alarms = heatgridServices().alarms;
+    } catch {
+      alarms = undefined; // the host is not running (e.g. a flow opened in a plain Node-RED)
+    }
     if (!alarms) {
       node.status({ fill: 'red', shape: 'ring', text: RED._('offline-watchdog.status.noService') });
       node.on('input', (_msg, _send, done) => done(new Error('the alarm service is not running')));
