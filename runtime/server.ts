@@ -33,6 +33,8 @@ import { SelectionResolver } from './devices/selection.ts';
 import { TemplateStore } from './templates/template-store.ts';
 import { FleetService } from './fleet/fleet-service.ts';
 import { createHistorian } from './historian/create-historian.ts';
+import { AlarmService } from './alarms/alarm-service.ts';
+import { Notifier } from './notify/notifier.ts';
 import { startDemoFleet, type DemoFleet } from './fleet/demo-fleet.ts';
 
 
@@ -63,12 +65,14 @@ export async function startHeatgrid(config: HeatgridConfig, print: (text: string
       log.info(`device ${device.id}: detected application ${application}`);
     },
   });
-  groups.setStatusSource(fleet.statuses);
   const historian = await createHistorian(config);
-  const services: HeatgridServices = { config, store, users, sessions, health, registry, templates, groups, selections, fleet, historian };
+  const alarms = new AlarmService({ store, historian, timeZone: config.timeZone, groups, log: createLogger('alarms', config.logLevel) });
+  groups.setStatusSource({ statusOf: (id) => fleet.statuses.statusOf(id), hasActiveAlarm: (id) => alarms.hasActiveAlarm(id) });
+  const services: HeatgridServices = { config, store, users, sessions, health, registry, templates, groups, selections, fleet, historian, alarms };
   setHeatgridServices(services);
   health.register('storage', () => historian.health());
   health.register('devices', () => ({ ok: true, registered: registry.count(), ...fleet.summary() }));
+  alarms.start();
 
   // With no real device registered, a simulated fleet stands in so the system runs out of the box.
   const demo: DemoFleet | null = await startDemoFleet(registry, groups, config.demoDevices, log);
@@ -160,6 +164,14 @@ export async function startHeatgrid(config: HeatgridConfig, print: (text: string
   });
   const address = server.address() as AddressInfo;
   const url = `${https ? 'https' : 'http'}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  // Mail goes from the host, not from a flow, so notifications survive any edit of the flows.
+  const notifier = new Notifier({ store, smtp: config.smtpUrl, publicUrl: config.publicUrl ?? url, timeZone: config.timeZone, log });
+  notifier.attach(alarms);
+  health.register('alarms', () => {
+    const a = alarms.health();
+    const mail = notifier.health();
+    return { ...a, mail, ok: a.ok && mail.ok };
+  });
   await RED.start();
 
   let stopping: Promise<void> | null = null;
@@ -169,6 +181,8 @@ export async function startHeatgrid(config: HeatgridConfig, print: (text: string
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await fleet.close();
+      await notifier.close();
+      alarms.close();
       await historian.close(); // flushes what is still buffered
       await demo?.stop();
       store.close();

@@ -29,7 +29,7 @@ export interface HeatgridServices {
   fleet: FleetService;
   historian: Historian;
   /** Alarm engine, rules, journal queries and alarm events (absent until the host wires it). */
-  alarms?: AlarmService;
+  alarms: AlarmService;
   /** API tokens; optional: when absent, `apiTokensOf(services)` makes one over the config store. */
   apiTokens?: ApiTokenService;
 }

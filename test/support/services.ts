@@ -10,6 +10,8 @@ import { SmartGroupService } from '../../runtime/devices/smart-groups.ts';
 import { SelectionResolver } from '../../runtime/devices/selection.ts';
 import { FleetService } from '../../runtime/fleet/fleet-service.ts';
 import { createHistorian } from '../../runtime/historian/create-historian.ts';
+import { AlarmService } from '../../runtime/alarms/alarm-service.ts';
+import { createLogger } from '../../runtime/log.ts';
 import { setHeatgridServices, type HeatgridServices } from '../../runtime/services.ts';
 import { tempDataDir } from './runtime-process.ts';
 
@@ -31,8 +33,10 @@ export async function startTestServices(env: Record<string, string> = {}): Promi
     onApplicationDetected: (device, application) => registry.setApplication(device.id, application),
     linkOptions: { timeoutMs: 500, backoffMinMs: 200, backoffMaxMs: 2000 },
   });
-  groups.setStatusSource(fleet.statuses);
   const historian = await createHistorian(config);
+  const alarms = new AlarmService({ store, historian, timeZone: config.timeZone, groups, log: createLogger('alarms', 'error') });
+  groups.setStatusSource({ statusOf: (id) => fleet.statuses.statusOf(id), hasActiveAlarm: (id) => alarms.hasActiveAlarm(id) });
+  alarms.start();
   const services: TestServices = {
     config,
     store,
@@ -45,8 +49,10 @@ export async function startTestServices(env: Record<string, string> = {}): Promi
     selections,
     fleet,
     historian,
+    alarms,
     close: async () => {
       await fleet.close();
+      alarms.close();
       await historian.close();
       store.close();
       setHeatgridServices(undefined);
