@@ -91,7 +91,9 @@ function validateRequest(op: ApiOperation, req: ApiRequest): { params: unknown; 
   if (op.body) {
     const expected = op.bodyType ?? 'application/json';
     const type = mediaType(req.headers);
-    if (req.body === undefined || req.body === '' || type === '') {
+    const length = req.headers['content-length'];
+    const sentNothing = (length === undefined || length === '0') && req.headers['transfer-encoding'] === undefined;
+    if (req.body === undefined || req.body === '' || type === '' || sentNothing) {
       throw new ApiError(type && type !== expected ? 415 : 400, type && type !== expected ? 'unsupported_media_type' : 'missing_body', `send a ${expected} body`, [{ field: 'body', message: `Content-Type: ${expected}` }]);
     }
     if (type !== expected && !(expected === 'text/csv' && type === 'text/plain')) {

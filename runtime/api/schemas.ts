@@ -181,7 +181,7 @@ const templateFields = {
   maxRegistersPerRead: Type.Integer({ minimum: 1, maximum: 125 }),
   points: Type.Array(TemplatePoint, { minItems: 1, maxItems: 2000 }),
 };
-export const Template = Type.Object({ ...templateFields, source: Type.Union([Type.Literal('builtin'), Type.Literal('user')]) }, { $id: 'Template', additionalProperties: false });
+export const Template = Type.Object({ ...templateFields, id: Type.String({ description: 'built-in ids look like ecl-comfort/A266.1' }), source: Type.Union([Type.Literal('builtin'), Type.Literal('user')]) }, { $id: 'Template', additionalProperties: false });
 export const TemplateCreate = Type.Object(
   { ...templateFields, application: Type.Optional(templateFields.application), maxRegistersPerRead: Type.Optional(templateFields.maxRegistersPerRead), source: Type.Optional(Type.Literal('user')) },
   { $id: 'TemplateCreate', additionalProperties: false },

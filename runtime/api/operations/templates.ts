@@ -4,7 +4,7 @@ import type { DeviceTemplate } from '../../templates/template.ts';
 import { API_BASE, ApiError, defineOperation, type ApiOperation } from '../operation.ts';
 import * as S from '../schemas.ts';
 
-const IdParams = Type.Object({ id: Type.String({ pattern: '^[a-z0-9][a-z0-9._/-]{1,80}$' }) }, { additionalProperties: false });
+const IdParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._/-]{1,80}$' }) }, { additionalProperties: false });
 
 const summary = (t: DeviceTemplate) => ({ id: t.id, name: t.name, models: t.models, application: t.application, protocol: t.protocol, source: t.source, pointCount: t.points.length });
 
