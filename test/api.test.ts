@@ -363,6 +363,10 @@ describe('HTTP API /api/v1 (real runtime)', function () {
       if (changed) {
         const deploy = await fetch(`${rt.url}/admin/flows`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json', 'Node-RED-Deployment-Type': 'full' }, body: JSON.stringify(flows) });
         assert.equal(deploy.status, 204, await deploy.text());
+        // A full deploy restarts every flow: wait until the HTTP-in endpoints answer again.
+        for (let t = Date.now(); Date.now() - t < 15_000; await new Promise((r) => setTimeout(r, 200))) {
+          if ((await call('GET', '/api/v1/me', admin)).status === 200) break;
+        }
       }
     });
 
