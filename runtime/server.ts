@@ -35,6 +35,7 @@ import { FleetService } from './fleet/fleet-service.ts';
 import { createHistorian } from './historian/create-historian.ts';
 import { AlarmService } from './alarms/alarm-service.ts';
 import { Notifier } from './notify/notifier.ts';
+import { ControlService } from './control/control-service.ts';
 import { startDemoFleet, type DemoFleet } from './fleet/demo-fleet.ts';
 
 
@@ -68,7 +69,8 @@ export async function startHeatgrid(config: HeatgridConfig, print: (text: string
   const historian = await createHistorian(config);
   const alarms = new AlarmService({ store, historian, timeZone: config.timeZone, groups, log: createLogger('alarms', config.logLevel) });
   groups.setStatusSource({ statusOf: (id) => fleet.statuses.statusOf(id), hasActiveAlarm: (id) => alarms.hasActiveAlarm(id) });
-  const services: HeatgridServices = { config, store, users, sessions, health, registry, templates, groups, selections, fleet, historian, alarms };
+  const control = new ControlService({ fleet, historian, registry, selections, templateFor: (device) => templates.templateFor(device).template });
+  const services: HeatgridServices = { config, store, users, sessions, health, registry, templates, groups, selections, fleet, historian, alarms, control };
   setHeatgridServices(services);
   health.register('storage', () => historian.health());
   health.register('devices', () => ({ ok: true, registered: registry.count(), ...fleet.summary() }));
@@ -180,6 +182,7 @@ export async function startHeatgrid(config: HeatgridConfig, print: (text: string
       await RED.stop(); // node close handlers stop their poll loops here
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await control.close();
       await fleet.close();
       await notifier.close();
       alarms.close();

@@ -12,6 +12,7 @@ import type { SmartGroupService } from './devices/smart-groups.ts';
 import type { SelectionResolver } from './devices/selection.ts';
 import type { TemplateStore } from './templates/template-store.ts';
 import type { Historian } from './historian/historian.ts';
+import type { ControlService } from './control/control-service.ts';
 import type { AlarmService } from './alarms/alarm-service.ts';
 import type { ApiTokenService } from './auth/api-tokens.ts';
 
@@ -28,6 +29,8 @@ export interface HeatgridServices {
   /** Field side: links, device status, poll loops. */
   fleet: FleetService;
   historian: Historian;
+  /** Setpoint writes (single and group) with read-back and audit. */
+  control: ControlService;
   /** Alarm engine, rules, journal queries and alarm events (absent until the host wires it). */
   alarms: AlarmService;
   /** API tokens; optional: when absent, `apiTokensOf(services)` makes one over the config store. */

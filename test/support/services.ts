@@ -12,6 +12,7 @@ import { FleetService } from '../../runtime/fleet/fleet-service.ts';
 import { createHistorian } from '../../runtime/historian/create-historian.ts';
 import { AlarmService } from '../../runtime/alarms/alarm-service.ts';
 import { createLogger } from '../../runtime/log.ts';
+import { ControlService } from '../../runtime/control/control-service.ts';
 import { setHeatgridServices, type HeatgridServices } from '../../runtime/services.ts';
 import { tempDataDir } from './runtime-process.ts';
 
@@ -37,6 +38,7 @@ export async function startTestServices(env: Record<string, string> = {}): Promi
   const alarms = new AlarmService({ store, historian, timeZone: config.timeZone, groups, log: createLogger('alarms', 'error') });
   groups.setStatusSource({ statusOf: (id) => fleet.statuses.statusOf(id), hasActiveAlarm: (id) => alarms.hasActiveAlarm(id) });
   alarms.start();
+  const control = new ControlService({ fleet, historian, registry, selections, templateFor: (device) => templates.templateFor(device).template });
   const services: TestServices = {
     config,
     store,
@@ -50,7 +52,9 @@ export async function startTestServices(env: Record<string, string> = {}): Promi
     fleet,
     historian,
     alarms,
+    control,
     close: async () => {
+      await control.close();
       await fleet.close();
       alarms.close();
       await historian.close();
