@@ -9,6 +9,7 @@ import { wordsOf } from '../templates/template.ts';
 import type { FleetService } from '../fleet/fleet-service.ts';
 import type { Historian } from '../historian/historian.ts';
 import { actorLabel, type DeviceWriteResult, type WriteActor } from './write-result.ts';
+import { monotonicMs } from '../time/monotonic-ms.ts';
 
 export interface SetpointWriterDeps {
   fleet: FleetService;
@@ -25,7 +26,8 @@ export class SetpointWriter {
 
   constructor(deps: SetpointWriterDeps) {
     this.deps = deps;
-    this.now = deps.now ?? Date.now;
+    // Each attempt gets its own audit timestamp, even two in one millisecond.
+    this.now = monotonicMs(deps.now);
   }
 
   /** Checks a write without performing it: the point's definition, or the reason it would be refused. */

@@ -65,19 +65,10 @@ export class PendingWrites {
 
   addAudit(entries: readonly AuditEntry[]): void {
     for (const e of entries) {
-      if (!(Number.isFinite(e?.ts) && e.actor && e.action)) {
-        this.invalid(1, 'an audit entry without ts, actor or action');
-        continue;
-      }
-      // Audit timestamps are made strictly increasing: the audit table deduplicates on (ts, actor,
-      // action, device, point), and two attempts in one millisecond must both be kept.
-      const ts = Math.max(e.ts, this.lastAuditTs + 1);
-      this.lastAuditTs = ts;
-      this.batch.audit.push(ts === e.ts ? e : { ...e, ts });
+      if (Number.isFinite(e?.ts) && e.actor && e.action) this.batch.audit.push(e);
+      else this.invalid(1, 'an audit entry without ts, actor or action');
     }
   }
-
-  private lastAuditTs = 0;
 
   /** Hands over everything pending and starts a new batch. */
   take(): Batch {
