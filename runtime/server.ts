@@ -66,7 +66,7 @@ export async function startHeatgrid(config: HeatgridConfig, print: (text: string
       log.info(`device ${device.id}: detected application ${application}`);
     },
   });
-  const historian = await createHistorian(config);
+  const historian = await createHistorian(config, undefined, { liveRetentionDays: config.liveRetentionDays, readingsRetentionYears: config.readingsRetentionYears });
   const alarms = new AlarmService({ store, historian, timeZone: config.timeZone, groups, log: createLogger('alarms', config.logLevel) });
   groups.setStatusSource({ statusOf: (id) => fleet.statuses.statusOf(id), hasActiveAlarm: (id) => alarms.hasActiveAlarm(id) });
   const control = new ControlService({ fleet, historian, registry, selections, templateFor: (device) => templates.templateFor(device).template });
