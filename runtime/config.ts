@@ -26,6 +26,9 @@ export interface HeatgridConfig {
    * (the default) = CORS off. "*" allows any origin without credentials (bearer tokens still work).
    */
   corsOrigins: string[];
+  /** Historian retention: live samples (every poll) in days, 15-minute readings in years. */
+  liveRetentionDays: number;
+  readingsRetentionYears: number;
 }
 
 export class ConfigError extends Error {
@@ -41,6 +44,7 @@ export const CONFIG_VARIABLES = [
   'PORT', 'HOST', 'HEATGRID_DATA_DIR', 'QUESTDB_URL', 'SMTP_URL', 'HEATGRID_ADMIN_PASSWORD',
   'HEATGRID_CREDENTIAL_SECRET', 'HEATGRID_DEMO_DEVICES', 'HEATGRID_TLS_CERT', 'HEATGRID_TLS_KEY',
   'HEATGRID_TIME_ZONE', 'HEATGRID_PUBLIC_URL', 'HEATGRID_LOG_LEVEL', 'HEATGRID_CORS_ORIGINS',
+  'HEATGRID_LIVE_RETENTION_DAYS', 'HEATGRID_READINGS_RETENTION_YEARS',
 ] as const;
 
 type Env = Record<string, string | undefined>;
@@ -139,5 +143,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Heatgri
     publicUrl: publicUrl ? publicUrl.href.replace(/\/$/, '') : null,
     logLevel,
     corsOrigins: origins(env, 'HEATGRID_CORS_ORIGINS'),
+    liveRetentionDays: integer(env, 'HEATGRID_LIVE_RETENTION_DAYS', 30, 1, 3650),
+    readingsRetentionYears: integer(env, 'HEATGRID_READINGS_RETENTION_YEARS', 10, 1, 100),
   };
 }
