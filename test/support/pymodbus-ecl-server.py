@@ -11,7 +11,8 @@ import sys
 from pymodbus.datastore import ModbusServerContext, ModbusSlaveContext, ModbusSparseDataBlock
 from pymodbus.server import StartTcpServer
 
-logging.basicConfig(level=logging.CRITICAL)  # exception answers are expected here, not errors
+logging.basicConfig(level=logging.CRITICAL)
+logging.getLogger("pymodbus").setLevel(logging.CRITICAL)  # exception answers are expected here, not errors
 port = int(sys.argv[1])
 with open(sys.argv[2]) as f:
     values = {int(k): int(v) for k, v in json.load(f).items()}
