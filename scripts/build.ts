@@ -1,6 +1,8 @@
 // Build: type-check and compile runtime/, nodes/ (and tests) with tsc, then copy the files that travel
 // with compiled nodes (editor .html, locales/, icons/) and runtime data files (.json, .hbs) into dist/.
 // `--if-stale` skips the work when nothing under the source folders is newer than the last build.
+// The operator app (dashboards/) is built by Vite's JS API into dist/operator-app, only when a file under
+// dashboards/ is newer than the app's own stamp (so a runtime-only change never waits for Vite).
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -28,7 +30,29 @@ function newestSourceMtime(): number {
   return newest;
 }
 
-if (args.has('--if-stale') && existsSync(stamp) && statSync(stamp).mtimeMs >= newestSourceMtime()) process.exit(0);
+const appDir = join(root, 'dashboards');
+const appStamp = join(dist, 'operator-app', '.build-stamp');
+
+function newestAppMtime(): number {
+  let newest = 0;
+  for (const f of walk(appDir)) newest = Math.max(newest, statSync(f).mtimeMs);
+  return newest;
+}
+
+async function buildApp(): Promise<void> {
+  if (!existsSync(join(appDir, 'vite.config.ts'))) return;
+  if (existsSync(appStamp) && statSync(appStamp).mtimeMs >= newestAppMtime()) return;
+  const started = Date.now();
+  const { build } = await import('vite');
+  await build({ configFile: join(appDir, 'vite.config.ts'), logLevel: args.has('--quiet') ? 'error' : 'warn' });
+  writeFileSync(appStamp, new Date().toISOString());
+  if (!args.has('--quiet')) console.log(`build: operator app built into dist/operator-app in ${Date.now() - started} ms`);
+}
+
+if (args.has('--if-stale') && existsSync(stamp) && statSync(stamp).mtimeMs >= newestSourceMtime()) {
+  await buildApp();
+  process.exit(0);
+}
 
 const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], {
   stdio: 'inherit',
@@ -50,4 +74,5 @@ for (const dir of ['runtime', 'nodes']) {
 }
 mkdirSync(dist, { recursive: true });
 writeFileSync(stamp, new Date().toISOString());
+await buildApp();
 if (!args.has('--quiet')) console.log(`build: compiled TypeScript, copied ${copied} node/runtime asset files into dist/`);
