@@ -14,6 +14,10 @@ export interface MailMessage {
   to: string;
   subject: string;
   text: string;
+  /** Optional HTML alternative (reports use it; alarm mails are plain text). */
+  html?: string;
+  /** Files sent along (reports); nodemailer streams `path` attachments from disk. */
+  attachments?: Array<{ filename: string; path: string; contentType?: string }>;
   headers?: Record<string, string>;
 }
 
@@ -93,7 +97,8 @@ export interface NotifierHealth {
   [detail: string]: unknown;
 }
 
-function transportFrom(smtp: URL | MailTransport | null): { transport: MailTransport | null; from: string | null } {
+/** SMTP_URL (or a ready transport) → the transport and the sender named by ?from=; shared with report mail. */
+export function transportFrom(smtp: URL | MailTransport | null): { transport: MailTransport | null; from: string | null } {
   if (smtp === null) return { transport: null, from: null };
   if (!(smtp instanceof URL)) return { transport: smtp, from: null };
   const url = new URL(smtp.href);

@@ -131,4 +131,54 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'report definitions, runs and deliveries',
+    // Definitions are JSON bodies read whole. schedule_from is the instant after which a definition's
+    // schedule counts (set when a schedule is created or changed), so a run missed while the runtime was down
+    // is found on start; UNIQUE(definition_id, scheduled_for) makes each due time run exactly once.
+    sql: `
+      CREATE TABLE report_definitions (
+        id            TEXT PRIMARY KEY,
+        body          TEXT NOT NULL,
+        schedule_from INTEGER,
+        created_at    INTEGER NOT NULL,
+        updated_at    INTEGER NOT NULL
+      );
+      CREATE TABLE report_runs (
+        id            TEXT PRIMARY KEY,
+        definition_id TEXT,
+        definition    TEXT NOT NULL,
+        trigger_kind  TEXT NOT NULL CHECK (trigger_kind IN ('manual', 'schedule', 'catch-up')),
+        scheduled_for INTEGER,
+        status        TEXT NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'failed')),
+        period_from   INTEGER NOT NULL,
+        period_to     INTEGER NOT NULL,
+        devices       INTEGER NOT NULL DEFAULT 0,
+        done          INTEGER NOT NULL DEFAULT 0,
+        files         TEXT NOT NULL DEFAULT '[]',
+        error         TEXT,
+        created_at    INTEGER NOT NULL,
+        started_at    INTEGER,
+        finished_at   INTEGER,
+        expires_at    INTEGER,
+        UNIQUE (definition_id, scheduled_for)
+      );
+      CREATE INDEX report_runs_by_definition ON report_runs(definition_id, created_at);
+      CREATE INDEX report_runs_by_status ON report_runs(status);
+      CREATE TABLE report_deliveries (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id      TEXT NOT NULL REFERENCES report_runs(id) ON DELETE CASCADE,
+        kind        TEXT NOT NULL CHECK (kind IN ('mail')),
+        receiver    TEXT NOT NULL,
+        state       TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'failed')),
+        due_at      INTEGER NOT NULL,
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        last_error  TEXT,
+        sent_at     INTEGER
+      );
+      CREATE INDEX report_deliveries_due ON report_deliveries(state, due_at);
+      CREATE INDEX report_deliveries_by_run ON report_deliveries(run_id);
+    `,
+  },
 ];
