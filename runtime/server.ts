@@ -24,6 +24,7 @@ import { createLogger } from './log.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { authRoutes } from './http/auth-routes.ts';
 import { authenticate, requireLogin } from './http/auth-middleware.ts';
+import { operatorApp } from './http/operator-app.ts';
 import { sendError } from './http/errors.ts';
 import { loadNodeRed } from './node-red-host.ts';
 import { FLOW_FILE } from './flow-file.ts';
@@ -36,6 +37,8 @@ import { createHistorian } from './historian/create-historian.ts';
 import { AlarmService } from './alarms/alarm-service.ts';
 import { Notifier } from './notify/notifier.ts';
 import { ControlService } from './control/control-service.ts';
+import { ApiTokenService } from './auth/api-tokens.ts';
+import { apiHostRouter, apiNotFound, corsHandler } from './api/host-routes.ts';
 import { startDemoFleet, type DemoFleet } from './fleet/demo-fleet.ts';
 
 
@@ -70,7 +73,8 @@ export async function startHeatgrid(config: HeatgridConfig, print: (text: string
   const alarms = new AlarmService({ store, historian, timeZone: config.timeZone, groups, log: createLogger('alarms', config.logLevel) });
   groups.setStatusSource({ statusOf: (id) => fleet.statuses.statusOf(id), hasActiveAlarm: (id) => alarms.hasActiveAlarm(id) });
   const control = new ControlService({ fleet, historian, registry, selections, templateFor: (device) => templates.templateFor(device).template });
-  const services: HeatgridServices = { config, store, users, sessions, health, registry, templates, groups, selections, fleet, historian, alarms, control };
+  const apiTokens = new ApiTokenService(store);
+  const services: HeatgridServices = { config, store, users, sessions, health, registry, templates, groups, selections, fleet, historian, alarms, control, apiTokens };
   setHeatgridServices(services);
   health.register('storage', () => historian.health());
   health.register('devices', () => ({ ok: true, registered: registry.count(), ...fleet.summary() }));
@@ -118,9 +122,13 @@ export async function startHeatgrid(config: HeatgridConfig, print: (text: string
     const report = await health.report();
     res.status(report.status === 'ok' ? 200 : 503).json(report);
   });
-  app.use(authenticate(sessions));
+  app.use(authenticate(sessions, apiTokens));
   app.use('/auth', authRoutes({ users, sessions, limiter, secureCookies: https }));
+  app.use('/api/v1', corsHandler(config.corsOrigins)); // before the login check, so refusals carry CORS headers too
   app.use(['/api', '/dashboard'], requireLogin());
+  // The API's endpoints are HTTP-in flows (flows/20-api.json); body limits, OpenAPI, docs and the live
+  // stream are host routes in front of them.
+  app.use('/api/v1', apiHostRouter(() => services));
 
   const server: Server = https
     ? createHttpsServer({ cert: readFileSync(config.tls!.certFile), key: readFileSync(config.tls!.keyFile) }, app)
@@ -158,7 +166,9 @@ export async function startHeatgrid(config: HeatgridConfig, print: (text: string
   RED.events.on('flows:started', () => (flowsStarted = true));
   RED.events.on('flows:stopped', () => (flowsStarted = false));
   app.use('/admin', RED.httpAdmin);
+  app.use(operatorApp());
   app.use('/', RED.httpNode);
+  app.use('/api/v1', apiNotFound()); // an unknown API path answers in the API's error shape, not Node-RED's HTML
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

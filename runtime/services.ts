@@ -33,8 +33,7 @@ export interface HeatgridServices {
   control: ControlService;
   /** Alarm engine, rules, journal queries and alarm events (absent until the host wires it). */
   alarms: AlarmService;
-  /** API tokens; optional: when absent, `apiTokensOf(services)` makes one over the config store. */
-  apiTokens?: ApiTokenService;
+  apiTokens: ApiTokenService;
 }
 
 const SLOT = Symbol.for('heatgrid.services');

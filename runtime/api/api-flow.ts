@@ -12,7 +12,7 @@ export const LIVE_LINKS = {
   readings: { in: 'hg.api.live.in.readings', out: 'hg.poll.out.readings' },
   status: { in: 'hg.api.live.in.status', out: 'hg.poll.out.status' },
   meters: { in: 'hg.api.live.in.meters', out: 'hg.poll.out.meters' },
-  alarms: { in: 'hg.api.live.in.alarms', out: null },
+  alarms: { in: 'hg.api.live.in.alarms', out: 'hg.alarm.out.events' },
 } as const;
 
 const nodeId = (op: ApiOperation, part: string) => `hg.api.${op.id}.${part}`;

@@ -12,6 +12,7 @@ import { DeviceRegistry } from '../devices/registry.ts';
 import { SmartGroupService } from '../devices/smart-groups.ts';
 import { TemplateStore } from '../templates/template-store.ts';
 import { simulateCommand } from '../simulator/cli.ts';
+import { tokenCommand } from './token-command.ts';
 import { join } from 'node:path';
 
 const HELP = `Usage: npm run heatgrid -- <command> [options]   (or: heatgrid <command>)
@@ -22,6 +23,7 @@ Commands:
   groups      smart groups: saved live queries over devices
   templates   device templates (built-in ECL, and your own for third-party Modbus devices)
   flows       flows reset: replace your flows with the shipped ones (a backup is kept)
+  token       API tokens for third parties: create (scopes, expiry), list, revoke
   simulate    run simulated ECL Comfort controllers on 127.0.0.1 (--devices N, --help)
 
 Every command takes --help. The data directory is HEATGRID_DATA_DIR (default ./data).`;
@@ -55,6 +57,8 @@ async function run(argv: string[]): Promise<number> {
         const registry = new DeviceRegistry(store, { templateExists: (id) => templates.has(id) });
         return devicesCommand([command, ...rest], { registry, templates, groups: new SmartGroupService(store, registry) });
       });
+    case 'token':
+      return withStore((store) => tokenCommand(rest, { store }));
     case 'simulate':
       await simulateCommand(rest); // runs until SIGINT/SIGTERM
       return 0;

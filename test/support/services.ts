@@ -13,6 +13,7 @@ import { createHistorian } from '../../runtime/historian/create-historian.ts';
 import { AlarmService } from '../../runtime/alarms/alarm-service.ts';
 import { createLogger } from '../../runtime/log.ts';
 import { ControlService } from '../../runtime/control/control-service.ts';
+import { ApiTokenService } from '../../runtime/auth/api-tokens.ts';
 import { setHeatgridServices, type HeatgridServices } from '../../runtime/services.ts';
 import { tempDataDir } from './runtime-process.ts';
 
@@ -53,6 +54,7 @@ export async function startTestServices(env: Record<string, string> = {}): Promi
     historian,
     alarms,
     control,
+    apiTokens: new ApiTokenService(store),
     close: async () => {
       await control.close();
       await fleet.close();
