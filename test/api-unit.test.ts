@@ -1,6 +1,7 @@
 // The API's parts in-process: the shipped flow matches the registry, the registry is well-formed, tokens
 // and the role→scope mapping, the token CLI, the live bus's bounded queues, rate limits, CORS, and the
 // cost of listing 10,000 devices (with the response check).
+import { readShippedFlows } from '../runtime/flows/shipped-flows.ts';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -48,9 +49,14 @@ describe('API registry and shipped flow', function () {
     assert.equal(findOperation('devices.list')?.scope, 'read');
   });
 
-  it('the live link-ins follow the fleet flow link-outs', function () {
-    const fleet = JSON.parse(readFileSync(join(projectRoot, 'flows/10-fleet-polling.json'), 'utf8')) as Array<{ id: string }>;
-    for (const link of Object.values(LIVE_LINKS)) if (link.out) assert.ok(fleet.some((n) => n.id === link.out), `${link.out} exists in the fleet flow`);
+  it('the live link-ins are wired both ways to the shipped link-outs of polls, status and alarms', function () {
+    const shipped = readShippedFlows(join(projectRoot, 'flows')) as Array<{ id: string; links?: string[] }>;
+    for (const link of Object.values(LIVE_LINKS)) {
+      assert.ok(link.out, `${link.in} has a source`);
+      const out = shipped.find((n) => n.id === link.out);
+      assert.ok(out, `${link.out} exists in the shipped flows`);
+      assert.ok(out.links?.includes(link.in), `${link.out} sends to ${link.in}`);
+    }
   });
 });
 
