@@ -15,6 +15,7 @@ import type { Historian } from './historian/historian.ts';
 import type { ControlService } from './control/control-service.ts';
 import type { AlarmService } from './alarms/alarm-service.ts';
 import type { ApiTokenService } from './auth/api-tokens.ts';
+import type { ReportService } from './reports/report-service.ts';
 
 export interface HeatgridServices {
   config: HeatgridConfig;
@@ -34,6 +35,8 @@ export interface HeatgridServices {
   /** Alarm engine, rules, journal queries and alarm events (absent until the host wires it). */
   alarms: AlarmService;
   apiTokens: ApiTokenService;
+  /** Report definitions, runs, schedules and delivery (absent until the host wires it). */
+  reports?: ReportService;
 }
 
 const SLOT = Symbol.for('heatgrid.services');
