@@ -5,7 +5,7 @@
 //
 // Mount it after the login routes and before Node-RED's httpNode: `app.use(operatorApp())`. Requests it
 // does not serve (API calls, HTTP-in endpoints, /admin…) fall through with next().
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response, type Router } from 'express';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../paths.ts';
@@ -24,11 +24,11 @@ const NOT_APP = /^\/(api|admin|auth|healthz|dashboard)(\/|$)/;
 
 /** The tile server's origin for img-src, or null when the URL is not an absolute http(s) URL. */
 export function tileOrigin(tileUrl: string | null | undefined): string | null {
-  if (!tileUrl) return null;
-  const m = /^(https?:\/\/[^/{}]+(?:\{s\}[^/]*)?)\//i.exec(tileUrl);
+  const m = /^(https?:\/\/)([^/]+)\//i.exec(tileUrl ?? '');
   if (!m) return null;
   // {s} subdomains (a.tile…, b.tile…) become a wildcard host.
-  return m[1]!.replace(/\{s\}\./, '*.');
+  const host = m[2]!.replace(/^\{s\}\./, '*.');
+  return /[{}\s'";]/.test(host) ? null : `${m[1]!.toLowerCase()}${host}`;
 }
 
 export function appContentSecurityPolicy(tileUrl: string | null | undefined): string {
@@ -74,6 +74,9 @@ export function operatorApp(options: OperatorAppOptions = {}): Router {
     },
     express.static(join(dir, 'assets'), { immutable: true, maxAge: '365d', index: false, fallthrough: false }),
   );
+  // A missing asset is a plain 404, not an error logged by express.
+  const assetError: ErrorRequestHandler = (err: { status?: number }, _req, res, _next) => void res.status(err.status ?? 404).type('text/plain').send('Not found');
+  router.use('/assets', assetError);
 
   const sendIndex = (req: Request, res: Response, next: NextFunction) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next();

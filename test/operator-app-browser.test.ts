@@ -1,0 +1,166 @@
+// End to end in a real browser (Debian Chromium via playwright-core) against the real runtime with the
+// demo fleet: login, map pins, live diagram values, CSV and PNG exports, and a viewer without write
+// controls whom the API refuses. HEATGRID_SCREENSHOTS=1 also writes the README's screenshots.
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { startRuntime, tempDataDir, type RuntimeProcess } from './support/runtime-process.ts';
+import { chromiumAvailable, launchBrowser, type TestBrowser } from './support/browser.ts';
+import { ConfigStore } from '../runtime/store/config-store.ts';
+import { UserService } from '../runtime/auth/users.ts';
+import { projectRoot } from '../runtime/paths.ts';
+
+const PASSWORD = 'operator-app-test-pw1';
+// The callbacks given to page.evaluate/waitForFunction run in the browser; the root tsconfig has no DOM lib.
+interface DomLike { textContent: string | null; getAttribute(name: string): string | null }
+declare const document: { querySelector(s: string): DomLike | null; querySelectorAll(s: string): Iterable<DomLike> };
+const FIRST_DEVICE = async (): Promise<string> => ((await (await fetch('/api/v1/devices?limit=1&sort=name')).json()) as { items: { id: string }[] }).items[0]!.id;
+const SHOTS = process.env.HEATGRID_SCREENSHOTS === '1' ? join(projectRoot, 'docs/screenshots') : null;
+
+async function shot(page: Page, name: string): Promise<void> {
+  if (!SHOTS) return;
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
+
+async function loginAs(page: Page, url: string, username: string): Promise<void> {
+  await page.goto(`${url}/`);
+  await page.locator('#username').fill(username);
+  await page.locator('#password').fill(PASSWORD);
+  await page.locator('button[type=submit]').click();
+  await page.waitForURL(`${url}/`, { timeout: 10_000 });
+}
+
+describe('operator app in a browser (real runtime, demo fleet)', function () {
+  this.timeout(150_000);
+  let rt: RuntimeProcess | undefined;
+  let browser: TestBrowser | undefined;
+  let page: Page;
+  const errors: string[] = [];
+
+  before(async function () {
+    if (!chromiumAvailable()) return this.skip();
+    const dataDir = tempDataDir('heatgrid-app-e2e-');
+    const store = new ConfigStore(dataDir);
+    const users = new UserService(store);
+    await users.add('admin', PASSWORD, 'admin');
+    await users.add('vera', PASSWORD, 'viewer');
+    store.close();
+    rt = await startRuntime({ HEATGRID_DATA_DIR: dataDir, HEATGRID_DEMO_DEVICES: '5', HEATGRID_ADMIN_PASSWORD: PASSWORD });
+    const probe = await fetch(`${rt.url}/`, { headers: { accept: 'text/html' } });
+    if (!/<div id="app">/.test(await probe.text())) {
+      console.warn('    operator app is not mounted at / (runtime/server.ts must app.use(operatorApp()) before RED.httpNode): skipping');
+      return this.skip();
+    }
+    browser = await launchBrowser();
+    page = await browser.context.newPage();
+    page.setDefaultTimeout(15_000);
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      // 401 (before login), 403 (the viewer's refused write) and 404 (API operations that do not exist yet,
+      // which the screens say) are expected.
+      if (m.type() === 'error' && !/status of (401|403|404)/.test(m.text())) errors.push(m.text());
+    });
+  });
+
+  after(async function () {
+    await browser?.close();
+    await rt?.stop();
+  });
+
+  it('redirects to the login page and logs in', async function () {
+    await page.goto(`${rt!.url}/map`);
+    await page.waitForURL(/\/login\?next=(%2F|\/)map$/);
+    await shot(page, 'login');
+    await loginAs(page, rt!.url, 'admin');
+    await page.locator('[data-test=portal]').waitFor();
+    await page.locator('[data-test=widget-power]').waitFor();
+  });
+
+  it('shows the fleet on the map and opens a device from a pin summary', async function () {
+    await page.goto(`${rt!.url}/map`);
+    const map = page.locator('[data-test=map]');
+    await page.waitForFunction(() => document.querySelector('[data-test=map]')?.getAttribute('data-pins') === '5', null, { timeout: 10_000 });
+    await assert.doesNotReject(page.getByText('5 devices on the map').waitFor());
+    const rendered = Number(await map.getAttribute('data-rendered'));
+    assert.ok(rendered >= 1 && rendered <= 5, `rendered ${rendered}`);
+    await shot(page, 'map');
+  });
+
+  it('shows a device diagram whose values change within 15 s', async function () {
+    const first = await page.evaluate(FIRST_DEVICE);
+    await page.goto(`${rt!.url}/devices/${first}`);
+    const diagram = page.locator('[data-test=diagram]');
+    await diagram.waitFor();
+    const values = () => page.evaluate(() => [...document.querySelectorAll('[data-slot], [data-test=meter] dd')].map((e) => e.textContent).join('|'));
+    await page.waitForFunction(() => /\d/.test(document.querySelector('[data-slot=supply]')?.textContent ?? ''), null, { timeout: 12_000 });
+    const before = await values();
+    const started = Date.now();
+    await page.waitForFunction((b) => [...document.querySelectorAll('[data-slot], [data-test=meter] dd')].map((e) => e.textContent).join('|') !== b, before, { timeout: 15_000 });
+    assert.ok(Date.now() - started <= 15_000);
+    assert.notEqual(await values(), before);
+    await shot(page, 'device');
+  });
+
+  it('exports the readings as CSV with the rows the API holds, and the chart as a PNG image', async function () {
+    await page.goto(`${rt!.url}/readings`);
+    await page.locator('[data-test=chart] canvas').first().waitFor();
+    await page.waitForTimeout(3000); // samples up to the period's end are stored by now
+    const href = (await page.locator('[data-test=export-csv]').getAttribute('href'))!;
+    assert.match(href, /^\/api\/v1\/devices\/[^/]+\/readings\?.*format=csv/);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-test=export-csv]').click()]);
+    const csv = readFileSync((await download.path())!, 'utf8').trim().split(/\r?\n/);
+    const json = await page.evaluate(async (u) => (await (await fetch(u.replace('format=csv', 'format=json'))).json()) as { series: { point: string; rows: { ts: string; value: number | null }[] }[] }, href);
+    assert.deepEqual(csv[0]!.split(','), ['ts', ...json.series.map((s) => s.point)]);
+    const stamps = [...new Set(json.series.flatMap((s) => s.rows.map((r) => r.ts)))].sort();
+    assert.ok(stamps.length > 0, 'the demo fleet wrote readings');
+    assert.deepEqual(csv.slice(1).map((line) => line.split(',')[0]), stamps);
+    const supply = json.series.find((s) => s.point === 'supply_temp_c')!;
+    const col = csv[0]!.split(',').indexOf('supply_temp_c');
+    assert.equal(Number(csv[1]!.split(',')[col]), supply.rows.find((r) => r.ts === stamps[0])!.value);
+    await shot(page, 'readings');
+
+    const [png] = await Promise.all([page.waitForEvent('download'), page.locator('[data-test=export-png]').click()]);
+    const bytes = readFileSync((await png.path())!);
+    assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    assert.ok(bytes.length > 5000, `${bytes.length} bytes`);
+  });
+
+  it('switches the chrome to German', async function () {
+    await page.goto(`${rt!.url}/`);
+    await page.locator('[data-test=user-menu]').click();
+    await page.locator('[data-test=language]').selectOption('de');
+    await page.getByRole('link', { name: 'Karte' }).waitFor();
+    await page.locator('[data-test=portal-edit]').click();
+    await shot(page, 'portal-de');
+    await page.locator('[data-test=user-menu]').click();
+    await page.locator('[data-test=language]').selectOption('en');
+  });
+
+  it('gives a viewer no write controls, and the API refuses the viewer', async function () {
+    await page.locator('[data-test=logout]').click();
+    await page.waitForURL(/\/login/);
+    await loginAs(page, rt!.url, 'vera');
+    const first = await page.evaluate(FIRST_DEVICE);
+    await page.goto(`${rt!.url}/devices/${first}`);
+    await page.locator('[data-test=diagram]').waitFor();
+    assert.equal(await page.locator('[data-test=setpoint]').count(), 0);
+    assert.equal(await page.getByRole('heading', { name: 'Setpoints' }).count(), 0);
+    await page.goto(`${rt!.url}/alarms`);
+    await page.getByRole('heading', { name: 'Alarms' }).waitFor();
+    assert.equal(await page.locator('[data-test=ack], [data-test=shelve]').count(), 0);
+    const status = await page.evaluate(async (id) => {
+      const res = await fetch(`/api/v1/devices/${id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'renamed by a viewer' }) });
+      return res.status;
+    }, first);
+    assert.equal(status, 403);
+  });
+
+  it('ends an expired session on the login page', async function () {
+    await page.evaluate(() => fetch('/auth/logout', { method: 'POST' }));
+    await page.goto(`${rt!.url}/devices`);
+    await page.waitForURL(/\/login/, { timeout: 10_000 });
+    assert.deepEqual(errors, []);
+  });
+});
