@@ -7,6 +7,7 @@ import { CsvImportError } from '../devices/csv-import.ts';
 import { TemplateStoreError } from '../templates/template-store.ts';
 import { HistorianQueryError } from '../historian/query-checks.ts';
 import { ApiTokenError } from '../auth/api-tokens.ts';
+import { AlarmError, ALARM_ERROR_STATUS } from '../alarms/rule-validation.ts';
 import { ApiError } from './operation.ts';
 
 const STATUS_BY_CODE: Record<string, number> = {
@@ -35,6 +36,9 @@ export function apiErrorOf(err: unknown): ApiError | null {
     const details = (err.details as unknown[]).map((d) => (typeof d === 'string' ? { message: d } : d));
     return new ApiError(STATUS_BY_CODE[err.code] ?? 422, err.code, err.message, details.length ? details : undefined);
   }
+  // Alarm codes keep the status the alarm service assigns them (invalid_rule 422, rule_exists 409, *_not_found 404,
+  // invalid_transition 409 — e.g. acknowledging an acknowledged alarm — and invalid_request 400).
+  if (err instanceof AlarmError) return new ApiError(ALARM_ERROR_STATUS[err.code] ?? 422, err.code, err.message, err.details.length ? err.details : undefined);
   if (err instanceof CsvImportError) return new ApiError(422, 'invalid_csv', err.message, err.details.length ? err.details : undefined);
   if (err instanceof HistorianQueryError) return new ApiError(422, 'invalid_query', err.message);
   return null;

@@ -4,9 +4,11 @@
 // (alarms: `alarmOperations`, setpoints: `setpointOperations`); ids must be unique and stable.
 import type { ApiOperation } from './operation.ts';
 import { adminOperations } from './operations/admin.ts';
+import { alarmOperations } from './operations/alarms.ts';
 import { deviceOperations } from './operations/devices.ts';
 import { groupOperations } from './operations/groups.ts';
 import { readingOperations } from './operations/readings.ts';
+import { setpointOperations } from './operations/setpoints.ts';
 import { templateOperations } from './operations/templates.ts';
 
 export const API_OPERATIONS: readonly ApiOperation[] = [
@@ -15,9 +17,8 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
   ...groupOperations,
   ...templateOperations,
   ...readingOperations,
-  // ...alarmOperations   (alarms.active, alarms.history, alarms.ack, alarms.shelve, alarms.unshelve,
-  //                       alarmRules.list/get/create/update/delete, alarms.load)
-  // ...setpointOperations (setpoints.write, setpoints.job, setpoints.cancel)
+  ...alarmOperations,
+  ...setpointOperations,
 ];
 
 const byId = new Map<string, ApiOperation>();

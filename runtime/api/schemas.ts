@@ -1,7 +1,7 @@
 // The API's bodies, declared once: each TypeBox schema is at the same time the TypeScript type (Static<>),
 // the JSON Schema the validator checks requests and responses against, and the schema in the OpenAPI
 // document. Times are ISO 8601 strings with an offset; ids follow the domain's slugs.
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TOptional, type TSchema } from '@sinclair/typebox';
 import { SCOPES } from '../auth/api-tokens.ts';
 
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -266,4 +266,205 @@ export const Me = Type.Object(
 export const Health = Type.Object(
   { status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]), sections: Type.Record(Type.String(), Type.Object({ ok: Type.Boolean() }, { additionalProperties: true })) },
   { $id: 'Health', additionalProperties: false },
+);
+
+// ---- alarms (runtime/alarms: ISA-18.2 lifecycle, rules, journal, load figures)
+const Literals = (values: readonly string[]) => Type.Union(values.map((v) => Type.Literal(v)));
+export const AlarmPriority = Literals(['low', 'medium', 'high', 'critical']);
+export const AlarmKind = Literals(['threshold', 'controller', 'offline']);
+export const AlarmLifecycleState = Literals(['normal', 'active-unacknowledged', 'active-acknowledged', 'returned-unacknowledged']);
+export const AlarmDisplayState = Literals(['normal', 'active-unacknowledged', 'active-acknowledged', 'returned-unacknowledged', 'shelved', 'suppressed', 'out-of-service']);
+export const AlarmId = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,63}:[a-z0-9][a-z0-9-]{0,63}(?::[0-9]{1,2})?$', description: '<ruleId>:<deviceId>, or <ruleId>:<deviceId>:<alarm no.> for controller alarms' });
+export const Alarm = Type.Object(
+  {
+    id: Type.String(),
+    ruleId: Type.String(),
+    kind: AlarmKind,
+    device: Type.String(),
+    deviceName: Type.String(),
+    point: Nullable(Type.String()),
+    priority: AlarmPriority,
+    state: AlarmLifecycleState,
+    displayState: AlarmDisplayState,
+    activeSince: Nullable(IsoTime),
+    changedAt: IsoTime,
+    value: Nullable(Type.Number()),
+    limit: Nullable(Type.Number()),
+    message: Type.String(),
+    ack: Nullable(Type.Object({ at: IsoTime, by: Type.String(), comment: Type.String() }, { additionalProperties: false })),
+    shelved: Nullable(Type.Object({ at: IsoTime, until: IsoTime, by: Type.String(), comment: Type.String() }, { additionalProperties: false })),
+    suppressed: Nullable(Type.Object({ since: IsoTime, reason: Type.String() }, { additionalProperties: false })),
+    outOfService: Nullable(Type.Object({ since: IsoTime, by: Type.String(), comment: Type.String() }, { additionalProperties: false })),
+  },
+  { $id: 'Alarm', additionalProperties: false },
+);
+export type Alarm = Static<typeof Alarm>;
+export const AlarmPage = Page(Alarm, 'AlarmPage');
+const AlarmComment = Type.String({ maxLength: 1000 });
+export const AlarmAck = Type.Object({ comment: Type.Optional(AlarmComment) }, { $id: 'AlarmAck', additionalProperties: false });
+export const AlarmShelve = Type.Object(
+  {
+    comment: Type.String({ minLength: 1, maxLength: 1000, description: 'why (required)' }),
+    durationS: Type.Optional(Type.Integer({ minimum: 1, maximum: 7 * 86_400, description: 'shelve for this many seconds (give durationS or until)' })),
+    until: Type.Optional(IsoTime),
+  },
+  { $id: 'AlarmShelve', additionalProperties: false },
+);
+export const AlarmJournalEntry = Type.Object(
+  {
+    ts: IsoTime,
+    alarmId: Type.String(),
+    ruleId: Type.String(),
+    device: Type.String(),
+    point: Nullable(Type.String()),
+    stateFrom: Type.String(),
+    stateTo: Type.String(),
+    priority: Nullable(AlarmPriority),
+    value: Nullable(Type.Number()),
+    limit: Nullable(Type.Number()),
+    user: Nullable(Type.String()),
+    comment: Nullable(Type.String()),
+  },
+  { $id: 'AlarmJournalEntry', additionalProperties: false },
+);
+export const AlarmJournal = Type.Object(
+  { items: Type.Array(AlarmJournalEntry), limit: Type.Integer(), truncated: Type.Boolean({ description: 'true when more entries matched than limit (ask a shorter period)' }) },
+  { $id: 'AlarmJournal', additionalProperties: false },
+);
+const AlarmRef = { alarmId: Type.String(), ruleId: Type.String(), device: Type.String() };
+export const AlarmLoad = Type.Object(
+  {
+    from: IsoTime,
+    to: IsoTime,
+    alarms: Type.Integer({ description: 'annunciations (raised from normal or returned)' }),
+    reAlarms: Type.Integer(),
+    perTenMinutes: Type.Object({ average: Type.Number(), peak: Type.Integer(), buckets: Type.Array(Type.Object({ ts: IsoTime, count: Type.Integer() }, { additionalProperties: false })) }, { additionalProperties: false }),
+    flood: Type.Object({ buckets: Type.Integer(), timeS: Type.Number(), share: Type.Number({ description: 'share of 10-minute buckets with more than 10 alarms' }) }, { additionalProperties: false }),
+    standing: Type.Array(Type.Object({ ...AlarmRef, activeSince: IsoTime, durationS: Type.Number() }, { additionalProperties: false })),
+    chattering: Type.Array(Type.Object({ ...AlarmRef, activations: Type.Integer(), maxInWindow: Type.Integer() }, { additionalProperties: false })),
+    top: Type.Array(Type.Object({ ...AlarmRef, count: Type.Integer() }, { additionalProperties: false })),
+    priorities: Type.Object({ low: Type.Integer(), medium: Type.Integer(), high: Type.Integer(), critical: Type.Integer() }, { additionalProperties: false }),
+  },
+  { $id: 'AlarmLoad', additionalProperties: false },
+);
+
+// Alarm rules: the schema fixes the shape and types; the alarm service's own checks (fields per kind, limits,
+// schedules, deadband against the band, known groups) answer 422 invalid_rule naming every problem.
+export const RuleSelection = Type.Object(
+  {
+    device: Type.Optional(Type.String({ maxLength: 64 })),
+    devices: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 10_000 })),
+    group: Type.Optional(Type.String({ maxLength: 64 })),
+    all: Type.Optional(Type.Literal(true)),
+  },
+  { $id: 'DeviceSelection', additionalProperties: false, description: 'exactly one of device, devices, group, all' },
+);
+export const ThresholdCondition = Type.Union(
+  [
+    Type.Object({ type: Literals(['high', 'low', 'rate']), limit: Type.Number() }, { additionalProperties: false }),
+    Type.Object({ type: Type.Literal('band'), low: Type.Number(), high: Type.Number() }, { additionalProperties: false }),
+  ],
+  { $id: 'ThresholdCondition' },
+);
+export const AlarmSchedule = Type.Object(
+  { days: Type.Array(Type.Integer({ minimum: 1, maximum: 7 }), { minItems: 1, maxItems: 7 }), from: Type.String({ pattern: '^\\d\\d:\\d\\d$' }), to: Type.String({ pattern: '^\\d\\d:\\d\\d$' }) },
+  { $id: 'AlarmSchedule', additionalProperties: false, description: 'ISO weekdays (1 = Monday) and a local time window; from > to wraps midnight' },
+);
+export const AlarmReceiver = Type.Object({ email: Type.String({ maxLength: 254 }), language: Literals(['en', 'de', 'da', 'sv']) }, { $id: 'AlarmReceiver', additionalProperties: false });
+const Seconds = Type.Number({ minimum: 0 });
+const ruleFields = {
+  id: Id,
+  name: Type.String({ minLength: 1, maxLength: 120 }),
+  kind: AlarmKind,
+  enabled: Type.Boolean(),
+  devices: RuleSelection,
+  priority: AlarmPriority,
+  onDelayS: Seconds,
+  offDelayS: Seconds,
+  reAlarmS: Seconds,
+  schedule: Nullable(AlarmSchedule),
+  notifyDelayS: Seconds,
+  notifyOnReturn: Type.Boolean(),
+  point: PointKey,
+  condition: ThresholdCondition,
+  deadband: Type.Number({ minimum: 0 }),
+  numbers: Type.Array(Type.Integer({ minimum: 1, maximum: 32 }), { maxItems: 32 }),
+  afterS: Seconds,
+};
+const optionalRuleFields = Object.fromEntries(Object.entries(ruleFields).map(([k, s]) => [k, Type.Optional(s)])) as { [K in keyof typeof ruleFields]: TOptional<(typeof ruleFields)[K]> };
+export const AlarmRule = Type.Object(
+  {
+    ...optionalRuleFields,
+    id: Type.String(),
+    name: Type.String(),
+    point: Type.Optional(Type.String()),
+    kind: AlarmKind,
+    enabled: Type.Boolean(),
+    devices: RuleSelection,
+    priority: AlarmPriority,
+    onDelayS: Type.Number(),
+    offDelayS: Type.Number(),
+    reAlarmS: Type.Number(),
+    schedule: Nullable(AlarmSchedule),
+    receivers: Type.Array(AlarmReceiver),
+    notifyDelayS: Type.Number(),
+    notifyOnReturn: Type.Boolean(),
+    createdAt: IsoTime,
+    updatedAt: IsoTime,
+  },
+  { $id: 'AlarmRule', additionalProperties: false, description: 'threshold rules carry point, condition, deadband; controller rules numbers; offline rules afterS' },
+);
+export const AlarmRuleList = Type.Object({ items: Type.Array(AlarmRule) }, { $id: 'AlarmRuleList', additionalProperties: false });
+const RuleReceivers = Type.Array(Type.Object({ email: Type.String({ maxLength: 254 }), language: Type.Optional(Literals(['en', 'de', 'da', 'sv'])) }, { additionalProperties: false }), { maxItems: 100 });
+export const AlarmRuleCreate = Type.Object(
+  { ...optionalRuleFields, name: ruleFields.name, kind: ruleFields.kind, receivers: Type.Optional(RuleReceivers) },
+  { $id: 'AlarmRuleCreate', additionalProperties: false },
+);
+export const AlarmRulePatch = Type.Object(
+  { ...optionalRuleFields, id: Type.Optional(Type.Never({ description: 'ids never change' })), kind: Type.Optional(Type.Never({ description: 'the kind never changes' })), receivers: Type.Optional(RuleReceivers) },
+  { $id: 'AlarmRulePatch', additionalProperties: false, minProperties: 1 },
+);
+
+// ---- setpoints (runtime/control: validated, read back, audited writes; group writes as jobs)
+export const WriteOutcome = Literals(['written', 'unchanged', 'refused', 'failed', 'offline']);
+export const DeviceWriteResult = Type.Object(
+  {
+    device: Type.String(),
+    point: Type.String(),
+    outcome: WriteOutcome,
+    code: Nullable(Type.String({ description: 'why, for refused/failed/offline: out_of_range, not_writable, unknown_point, device_offline, controller_exception_3, read_back_mismatch, cancelled ...' })),
+    message: Nullable(Type.String()),
+    oldValue: Nullable(Type.Number()),
+    requestedValue: Type.Number(),
+    readBack: Nullable(Type.Number({ description: 'the value the controller reported after the write' })),
+    ts: IsoTime,
+  },
+  { $id: 'DeviceWriteResult', additionalProperties: false },
+);
+export const SetpointWrite = Type.Object(
+  {
+    device: Type.Optional(Id),
+    selection: Type.Optional(RuleSelection),
+    point: PointKey,
+    value: Type.Number(),
+    reason: Type.Optional(Type.String({ maxLength: 500, description: 'goes into the audit log' })),
+  },
+  { $id: 'SetpointWrite', additionalProperties: false, description: 'give device (one controller, answered at once) or selection (a job)' },
+);
+const OutcomeCounts = Type.Object({ written: Type.Integer(), unchanged: Type.Integer(), refused: Type.Integer(), failed: Type.Integer(), offline: Type.Integer() }, { additionalProperties: false });
+export const SetpointJob = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    point: Type.String(),
+    value: Type.Number(),
+    actor: Type.String(),
+    state: Literals(['running', 'done', 'cancelled']),
+    total: Type.Integer(),
+    completed: Type.Integer(),
+    counts: OutcomeCounts,
+    results: Type.Array(DeviceWriteResult),
+    createdAt: IsoTime,
+    finishedAt: Nullable(IsoTime),
+  },
+  { $id: 'SetpointJob', additionalProperties: false },
 );
