@@ -9,15 +9,12 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig, type HeatgridConfig } from './config.ts';
-import { ConfigStore } from './store/config-store.ts';
-import { UserService } from './auth/users.ts';
-import { SessionService } from './auth/sessions.ts';
 import { LoginLimiter } from './auth/login-limiter.ts';
 import { EDITOR_ROLES } from './auth/roles.ts';
 import { ensureFirstAdmin } from './auth/first-admin.ts';
 import { credentialSecret } from './credential-secret.ts';
-import { HealthRegistry } from './health.ts';
 import { setHeatgridServices, type HeatgridServices } from './services.ts';
+import { createHeatgridServices } from './create-services.ts';
 import { installShippedFlows } from './flows/shipped-flows.ts';
 import { projectRoot, shippedFlowsDir, packageVersion } from './paths.ts';
 import { createLogger } from './log.ts';
@@ -28,16 +25,7 @@ import { operatorApp } from './http/operator-app.ts';
 import { sendError } from './http/errors.ts';
 import { loadNodeRed } from './node-red-host.ts';
 import { FLOW_FILE } from './flow-file.ts';
-import { DeviceRegistry } from './devices/registry.ts';
-import { SmartGroupService } from './devices/smart-groups.ts';
-import { SelectionResolver } from './devices/selection.ts';
-import { TemplateStore } from './templates/template-store.ts';
-import { FleetService } from './fleet/fleet-service.ts';
-import { createHistorian } from './historian/create-historian.ts';
-import { AlarmService } from './alarms/alarm-service.ts';
 import { Notifier } from './notify/notifier.ts';
-import { ControlService } from './control/control-service.ts';
-import { ApiTokenService } from './auth/api-tokens.ts';
 import { apiHostRouter, apiNotFound, corsHandler } from './api/host-routes.ts';
 import { startDemoFleet, type DemoFleet } from './fleet/demo-fleet.ts';
 
@@ -51,34 +39,11 @@ export interface RunningHeatgrid {
 
 export async function startHeatgrid(config: HeatgridConfig, print: (text: string) => void = (t) => process.stdout.write(t)): Promise<RunningHeatgrid> {
   const log = createLogger('host', config.logLevel);
-  const store = new ConfigStore(config.dataDir);
-  const users = new UserService(store);
-  const sessions = new SessionService(store, users);
-  const health = new HealthRegistry();
-  const templates = new TemplateStore(store);
-  const registry = new DeviceRegistry(store, { templateExists: (id) => templates.has(id) });
-  const groups = new SmartGroupService(store, registry);
-  const selections = new SelectionResolver({ registry, groups });
-  const fleet = new FleetService({
-    resolve: (selection) => selections.resolve(selection, { enabledOnly: true }),
-    templateFor: (device) => templates.templateFor(device).template,
-    onApplicationDetected: (device, application) => {
-      // Several poll loops may identify the same controller; log the first identification only.
-      if (registry.get(device.id)?.application === application) return;
-      registry.setApplication(device.id, application);
-      log.info(`device ${device.id}: detected application ${application}`);
-    },
-  });
-  const historian = await createHistorian(config, undefined, { liveRetentionDays: config.liveRetentionDays, readingsRetentionYears: config.readingsRetentionYears });
-  const alarms = new AlarmService({ store, historian, timeZone: config.timeZone, groups, log: createLogger('alarms', config.logLevel) });
-  groups.setStatusSource({ statusOf: (id) => fleet.statuses.statusOf(id), hasActiveAlarm: (id) => alarms.hasActiveAlarm(id) });
-  const control = new ControlService({ fleet, historian, registry, selections, templateFor: (device) => templates.templateFor(device).template });
-  const apiTokens = new ApiTokenService(store);
-  const services: HeatgridServices = { config, store, users, sessions, health, registry, templates, groups, selections, fleet, historian, alarms, control, apiTokens };
+  let publicUrl = config.publicUrl ?? '';
+  const created = await createHeatgridServices(config, { publicUrl: () => publicUrl });
+  const { services } = created;
+  const { store, users, sessions, health, registry, groups, alarms, apiTokens } = services;
   setHeatgridServices(services);
-  health.register('storage', () => historian.health());
-  health.register('devices', () => ({ ok: true, registered: registry.count(), ...fleet.summary() }));
-  alarms.start();
 
   // With no real device registered, a simulated fleet stands in so the system runs out of the box.
   const demo: DemoFleet | null = await startDemoFleet(registry, groups, config.demoDevices, log);
@@ -176,6 +141,8 @@ export async function startHeatgrid(config: HeatgridConfig, print: (text: string
   });
   const address = server.address() as AddressInfo;
   const url = `${https ? 'https' : 'http'}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  publicUrl = config.publicUrl ?? url;
+  services.reports.start(); // makes up scheduled runs missed while the runtime was down
   // Mail goes from the host, not from a flow, so notifications survive any edit of the flows.
   const notifier = new Notifier({ store, smtp: config.smtpUrl, publicUrl: config.publicUrl ?? url, timeZone: config.timeZone, log });
   notifier.attach(alarms);
@@ -192,13 +159,9 @@ export async function startHeatgrid(config: HeatgridConfig, print: (text: string
       await RED.stop(); // node close handlers stop their poll loops here
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await control.close();
-      await fleet.close();
       await notifier.close();
-      alarms.close();
-      await historian.close(); // flushes what is still buffered
+      await created.close();
       await demo?.stop();
-      store.close();
       setHeatgridServices(undefined);
     })());
   return { url, services, stop };

@@ -36,7 +36,7 @@ export interface HeatgridServices {
   alarms: AlarmService;
   apiTokens: ApiTokenService;
   /** Report definitions, runs, schedules and delivery (absent until the host wires it). */
-  reports?: ReportService;
+  reports: ReportService;
 }
 
 const SLOT = Symbol.for('heatgrid.services');
