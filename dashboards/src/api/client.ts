@@ -65,5 +65,30 @@ export const api = {
   get: <T>(path: string, query?: Query) => request<T>('GET', path, query ? { query } : {}),
   post: <T>(path: string, body?: unknown) => request<T>('POST', path, { body: body ?? {} }),
   put: <T>(path: string, body?: unknown) => request<T>('PUT', path, { body: body ?? {} }),
+  patch: <T>(path: string, body?: unknown) => request<T>('PATCH', path, { body: body ?? {} }),
   del: <T>(path: string) => request<T>('DELETE', path),
 };
+
+/** An operation the server may not offer yet: null on a 404 for the route itself (not for a missing thing). */
+export async function optional<T>(call: Promise<T>): Promise<T | null> {
+  try {
+    return await call;
+  } catch (err) {
+    if (err instanceof ApiError && err.missing) return null;
+    throw err;
+  }
+}
+
+/** Field problems of a 400/422 answer as {field: message} (for forms that show errors per field). */
+export function fieldErrors(err: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (err instanceof ApiError) {
+    for (const d of err.details as { field?: string; message?: string }[]) {
+      if (d && typeof d.field === 'string') {
+        const key = d.field.replace(/^\//, '').replace(/\//g, '.').replace(/^body\./, '');
+        out[key] = out[key] ? `${out[key]}; ${d.message ?? ''}` : (d.message ?? '');
+      }
+    }
+  }
+  return out;
+}

@@ -18,10 +18,10 @@ export async function groups(): Promise<Group[]> {
   return (await api.get<{ items: Group[] }>('/api/v1/groups')).items;
 }
 
-/** Active alarms, or null when the server has no alarms API yet. */
-export async function activeAlarms(query: Record<string, string> = {}): Promise<Alarm[] | null> {
+/** Alarms that are not normal (GET /api/v1/alarms: devices=a,b | group=g, state=...), or null when the server has no alarms API. */
+export async function activeAlarms(query: { devices?: string; group?: string; state?: string } = {}): Promise<Alarm[] | null> {
   try {
-    return (await api.get<{ items: Alarm[] }>('/api/v1/alarms', { state: 'active', ...query })).items;
+    return (await api.get<{ items: Alarm[] }>('/api/v1/alarms', { limit: 1000, ...query })).items;
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) return null;
     throw err;

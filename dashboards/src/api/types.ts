@@ -15,6 +15,7 @@ export interface Device {
   lon: number | null;
   tags: string[];
   enabled: boolean;
+  templateId?: string | null;
   status: DeviceStatus;
 }
 export interface Page<T> {
@@ -52,16 +53,113 @@ export interface User {
   role: 'admin' | 'engineer' | 'operator' | 'viewer';
   language: string | null;
 }
-/** As the alarms API is expected to answer (docs/operator-app.md). */
+/** GET /api/v1/alarms items (runtime/api/schemas.ts Alarm). */
+export type Priority = 'low' | 'medium' | 'high' | 'critical';
 export interface Alarm {
   id: string;
+  ruleId: string;
+  kind: 'threshold' | 'controller' | 'offline';
   device: string;
-  deviceName?: string;
-  rule?: string;
-  point?: string | null;
-  priority: number | string;
+  deviceName: string;
+  point: string | null;
+  priority: Priority;
   state: string;
+  displayState: string;
+  activeSince: string | null;
+  changedAt: string;
+  value: number | null;
+  limit: number | null;
   message: string;
-  since: string;
-  value?: number | null;
+  ack: { at: string; by: string; comment: string } | null;
+  shelved: { at: string; until: string; by: string; comment: string } | null;
+}
+export interface JournalEntry {
+  ts: string;
+  alarmId: string;
+  ruleId: string;
+  device: string;
+  point: string | null;
+  stateFrom: string;
+  stateTo: string;
+  priority: Priority | null;
+  value: number | null;
+  limit: number | null;
+  user: string | null;
+  comment: string | null;
+}
+export interface AlarmLoad {
+  from: string;
+  to: string;
+  alarms: number;
+  reAlarms: number;
+  perTenMinutes: { average: number; peak: number; buckets: { ts: string; count: number }[] };
+  flood: { buckets: number; timeS: number; share: number };
+  standing: { alarmId: string; ruleId: string; device: string; activeSince: string; durationS: number }[];
+  chattering: { alarmId: string; ruleId: string; device: string; activations: number; maxInWindow: number }[];
+  top: { alarmId: string; ruleId: string; device: string; count: number }[];
+  priorities: Record<Priority, number>;
+}
+export type Selection = { device: string } | { devices: string[] } | { group: string } | { all: true };
+export type Condition = { type: 'high' | 'low' | 'rate'; limit: number } | { type: 'band'; low: number; high: number };
+export interface AlarmRule {
+  id: string;
+  name: string;
+  kind: 'threshold' | 'controller' | 'offline';
+  enabled: boolean;
+  devices: Selection;
+  priority: Priority;
+  onDelayS: number;
+  offDelayS: number;
+  reAlarmS: number;
+  point?: string;
+  condition?: Condition;
+  deadband?: number;
+  numbers?: number[];
+  afterS?: number;
+  receivers: { email: string; language: string }[];
+  createdAt: string;
+  updatedAt: string;
+}
+export interface TemplatePoint {
+  key: string;
+  label: string;
+  unit: string;
+  access: 'r' | 'rw';
+  kind: string;
+  cadence: 'live' | 'settings';
+  scale: number;
+  min?: number;
+  max?: number;
+}
+export interface Template {
+  id: string;
+  name: string;
+  application: string | null;
+  points: TemplatePoint[];
+}
+export interface WriteResult {
+  device: string;
+  point: string;
+  outcome: 'written' | 'unchanged' | 'refused' | 'failed' | 'offline';
+  code: string | null;
+  message: string | null;
+  oldValue: number | null;
+  requestedValue: number;
+  readBack: number | null;
+  ts: string;
+}
+export interface AuditEntry {
+  ts: string;
+  actor: string;
+  action: string;
+  device: string | null;
+  point: string | null;
+  oldValue: string | number | boolean | null;
+  newValue: string | number | boolean | null;
+  outcome: string;
+  detail: string | null;
+}
+export interface FieldProblem {
+  field: string;
+  message: string;
 }

@@ -11,6 +11,9 @@ export const useSession = defineStore('session', {
     loggedIn: (s) => s.user !== null,
     /** Mirrors the server's roles (operators and up write setpoints and handle alarms); the API decides. */
     canWrite: (s) => !!s.user && WRITE_ROLES.includes(s.user.role),
+    /** Engineers and admins: alarm rules, devices, groups, reports (scopes manage:rules, manage:devices). */
+    canEngineer: (s) => !!s.user && (s.user.role === 'admin' || s.user.role === 'engineer'),
+    isAdmin: (s) => s.user?.role === 'admin',
   },
   actions: {
     async check(): Promise<boolean> {
