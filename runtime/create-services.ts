@@ -68,7 +68,7 @@ export async function createHeatgridServices(config: HeatgridConfig, options: Cr
     timeZone: config.timeZone,
     dataDir: config.dataDir,
     smtp: config.smtpUrl,
-    downloadUrl: (run, file) => `${publicUrl()}/api/v1/reports/runs/${encodeURIComponent(run)}/files/${encodeURIComponent(file)}`,
+    downloadUrl: (run, file) => `${publicUrl()}/api/v1/report-runs/${encodeURIComponent(run)}/files/${encodeURIComponent(file)}`,
     log: createLogger('reports', config.logLevel),
     ...(options.reportTickMs !== undefined ? { tickMs: options.reportTickMs } : {}),
   });

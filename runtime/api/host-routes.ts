@@ -14,6 +14,7 @@ import { buildOpenApi } from './openapi.ts';
 import { ApiError } from './operation.ts';
 import { allOperations } from './registry.ts';
 import { streamHandler } from './stream.ts';
+import { reportDownload } from './operations/reports.ts';
 
 export const JSON_BODY_LIMIT = 1024 * 1024;
 export const CSV_BODY_LIMIT = 10 * 1024 * 1024;
@@ -139,6 +140,8 @@ export function apiHostRouter(servicesOf: () => HeatgridServices): Router {
   router.get('/docs.js', page('text/javascript; charset=utf-8', DOCS_JS, false));
   router.get('/docs.css', page('text/css; charset=utf-8', DOCS_CSS, false));
   router.get('/stream', streamHandler(servicesOf));
+  // Report files stream from disk (up to tens of MB); an HTTP-in flow's response node sends msg.payload whole.
+  router.get('/report-runs/:runId/files/:name', reportDownload(servicesOf));
   return router;
 }
 

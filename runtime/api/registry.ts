@@ -10,6 +10,10 @@ import { groupOperations } from './operations/groups.ts';
 import { readingOperations } from './operations/readings.ts';
 import { setpointOperations } from './operations/setpoints.ts';
 import { templateOperations } from './operations/templates.ts';
+import { reportOperations } from './operations/reports.ts';
+import { mapOperations } from './operations/map.ts';
+import { meOperations } from './operations/me.ts';
+import { userOperations } from './operations/users.ts';
 
 export const API_OPERATIONS: readonly ApiOperation[] = [
   ...adminOperations,
@@ -19,6 +23,10 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
   ...readingOperations,
   ...alarmOperations,
   ...setpointOperations,
+  ...reportOperations,
+  ...mapOperations,
+  ...meOperations,
+  ...userOperations,
 ];
 
 const byId = new Map<string, ApiOperation>();

@@ -3,6 +3,9 @@
 // document. Times are ISO 8601 strings with an offset; ids follow the domain's slugs.
 import { Type, type Static, type TOptional, type TSchema } from '@sinclair/typebox';
 import { SCOPES } from '../auth/api-tokens.ts';
+import { ROLES } from '../auth/roles.ts';
+import { USER_LANGUAGES } from '../auth/user-settings.ts';
+import { PERIOD_PRESETS, REPORT_AGGREGATIONS, REPORT_FORMATS, REPORT_INTERVALS, REPORT_LANGUAGES, REPORT_LAYOUTS } from '../reports/types.ts';
 
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 export const IsoTime = Type.String({ format: 'date-time', description: 'ISO 8601 date and time with offset, e.g. 2026-03-01T00:00:00+01:00' });
@@ -468,3 +471,170 @@ export const SetpointJob = Type.Object(
   },
   { $id: 'SetpointJob', additionalProperties: false },
 );
+
+// ---- reports (runtime/reports: definitions, runs, stored files). The schema fixes shapes and types; the
+// report service's own checks (cron expressions, e-mail addresses, locales, dates, known groups) answer 422
+// invalid_report naming every problem.
+const PeriodPreset = Literals(PERIOD_PRESETS);
+export const ReportPeriod = Type.Union(
+  [
+    Type.Object({ preset: PeriodPreset }, { additionalProperties: false }),
+    Type.Object({ rollingDays: Type.Integer({ minimum: 1, maximum: 3660 }) }, { additionalProperties: false }),
+    Type.Object({ from: Type.String({ maxLength: 40 }), to: Type.String({ maxLength: 40 }) }, { additionalProperties: false, description: 'ISO 8601 dates (local midnight in the utility\'s zone) or date-times with offset' }),
+  ],
+  { $id: 'ReportPeriod', description: 'a preset (this/last week, month, ...), the N complete days before today, or a custom range' },
+);
+const ReportAggregation = Literals(REPORT_AGGREGATIONS);
+const ReportFormat = Literals(REPORT_FORMATS);
+const ReportCsvOptions = Type.Object(
+  { bom: Type.Optional(Type.Boolean()), numberLocale: Type.Optional(Type.String({ maxLength: 35 })), delimiter: Type.Optional(Literals([',', ';', '\t'])) },
+  { additionalProperties: false },
+);
+const ReportScheduleBody = Type.Object({ cron: Type.String({ minLength: 1, maxLength: 100, description: 'five fields (m h dom mon dow) or @daily, @weekly, @monthly, @yearly, @hourly; the utility\'s time zone' }), enabled: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
+const ReportEmail = Type.Object({ to: Type.Array(Type.String({ maxLength: 254 }), { maxItems: 50 }), subject: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false });
+export const ReportDefinitionInput = Type.Object(
+  {
+    id: Type.Optional(Id),
+    title: Type.String({ minLength: 1, maxLength: 200 }),
+    description: Type.Optional(Type.String({ maxLength: 2000 })),
+    period: Type.Union([PeriodPreset, ReportPeriod]),
+    devices: RuleSelection,
+    points: Type.Array(
+      Type.Union([
+        PointKey,
+        Type.Object(
+          { key: PointKey, aggregation: Type.Optional(ReportAggregation), label: Type.Optional(Type.String({ maxLength: 80 })), decimals: Type.Optional(Type.Integer({ minimum: 0, maximum: 6 })) },
+          { additionalProperties: false },
+        ),
+      ]),
+      { minItems: 1, maxItems: 50 },
+    ),
+    interval: Type.Optional(Literals(REPORT_INTERVALS)),
+    layout: Type.Optional(Literals(REPORT_LAYOUTS)),
+    language: Type.Optional(Literals(REPORT_LANGUAGES)),
+    formats: Type.Array(ReportFormat, { minItems: 1, maxItems: REPORT_FORMATS.length }),
+    csv: Type.Optional(ReportCsvOptions),
+    schedule: Type.Optional(Nullable(ReportScheduleBody)),
+    delivery: Type.Optional(
+      Type.Object(
+        { email: Type.Optional(Nullable(ReportEmail)), store: Type.Optional(Type.Union([Type.Literal(false), Type.Null(), Type.Object({ retentionDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })) }, { additionalProperties: false })])) },
+        { additionalProperties: false },
+      ),
+    ),
+    createdAt: Type.Optional(IsoTime),
+    updatedAt: Type.Optional(IsoTime),
+  },
+  { $id: 'ReportDefinitionInput', additionalProperties: false, description: 'Defaults: interval 1d, layout sheet-per-device, language en, no schedule, stored 30 days, no mail. createdAt/updatedAt are ignored (a GET body can be sent back as it is).' },
+);
+export const ReportDefinition = Type.Object(
+  {
+    id: Id,
+    title: Type.String(),
+    description: Type.String(),
+    period: ReportPeriod,
+    devices: RuleSelection,
+    points: Type.Array(Type.Object({ key: Type.String(), aggregation: ReportAggregation, decimals: Type.Integer(), label: Type.String() }, { additionalProperties: false })),
+    interval: Literals(REPORT_INTERVALS),
+    layout: Literals(REPORT_LAYOUTS),
+    language: Literals(REPORT_LANGUAGES),
+    formats: Type.Array(ReportFormat),
+    csv: ReportCsvOptions,
+    schedule: Nullable(ReportScheduleBody),
+    delivery: Type.Object({ email: Nullable(ReportEmail), store: Nullable(Type.Object({ retentionDays: Type.Integer() }, { additionalProperties: false })) }, { additionalProperties: false }),
+    createdAt: IsoTime,
+    updatedAt: IsoTime,
+    nextRunAt: Nullable(IsoTime),
+  },
+  { $id: 'ReportDefinition', additionalProperties: false },
+);
+export const ReportDefinitionList = Type.Object({ items: Type.Array(ReportDefinition) }, { $id: 'ReportDefinitionList', additionalProperties: false });
+export const ReportRun = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    definitionId: Nullable(Type.String()),
+    title: Type.String(),
+    trigger: Literals(['manual', 'schedule', 'catch-up']),
+    scheduledFor: Nullable(IsoTime),
+    status: Literals(['queued', 'running', 'succeeded', 'failed']),
+    period: Type.Object({ from: IsoTime, to: IsoTime }, { additionalProperties: false }),
+    devices: Type.Integer(),
+    progress: Type.Object({ done: Type.Integer(), total: Type.Integer() }, { additionalProperties: false }),
+    createdAt: IsoTime,
+    startedAt: Nullable(IsoTime),
+    finishedAt: Nullable(IsoTime),
+    durationMs: Nullable(Type.Number()),
+    error: Nullable(Type.String()),
+    files: Type.Array(
+      Type.Object(
+        { name: Type.String(), format: ReportFormat, bytes: Type.Integer(), contentType: Type.String(), available: Type.Boolean(), url: Nullable(Type.String({ description: 'download path (GET, scope read); null once expired' })) },
+        { additionalProperties: false },
+      ),
+    ),
+    deliveries: Type.Array(
+      Type.Object(
+        { kind: Type.Literal('mail'), to: Type.String(), state: Literals(['pending', 'sent', 'failed']), attempts: Type.Integer(), lastError: Nullable(Type.String()), sentAt: Nullable(IsoTime) },
+        { additionalProperties: false },
+      ),
+    ),
+    expiresAt: Nullable(IsoTime),
+  },
+  { $id: 'ReportRun', additionalProperties: false },
+);
+export const ReportRunList = Type.Object({ items: Type.Array(ReportRun) }, { $id: 'ReportRunList', additionalProperties: false });
+export const ReportRunStarted = Type.Object({ run: ReportRun }, { $id: 'ReportRunStarted', additionalProperties: false });
+
+// ---- map pins (one compact answer for the whole fleet's map)
+export const MapPin = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    lat: Type.Number(),
+    lon: Type.Number(),
+    status: Literals(['ok', 'alarm', 'offline', 'unknown']),
+    priority: Nullable(AlarmPriority),
+  },
+  { $id: 'MapPin', additionalProperties: false },
+);
+export const MapPins = Type.Object({ pins: Type.Array(MapPin) }, { $id: 'MapPins', additionalProperties: false });
+
+// ---- per-user settings (sessions only)
+const TemperatureUnit = Literals(['C', 'F']);
+const PowerUnit = Literals(['kW', 'MW']);
+const EnergyUnit = Literals(['kWh', 'MWh']);
+const PortalLayout = Type.Object({}, { additionalProperties: true, description: 'the start portal layout as the operator app stores it (at most 64 KB of JSON)' });
+export const UserSettings = Type.Object(
+  {
+    language: Type.String(),
+    units: Type.Object({ temperature: TemperatureUnit, power: PowerUnit, energy: EnergyUnit }, { additionalProperties: false }),
+    portal: Nullable(PortalLayout),
+    updatedAt: Nullable(IsoTime),
+  },
+  { $id: 'UserSettings', additionalProperties: false },
+);
+export const UserSettingsUpdate = Type.Object(
+  {
+    language: Type.Optional(Literals(USER_LANGUAGES)),
+    units: Type.Optional(Type.Object({ temperature: Type.Optional(TemperatureUnit), power: Type.Optional(PowerUnit), energy: Type.Optional(EnergyUnit) }, { additionalProperties: false })),
+    portal: Type.Optional(Nullable(PortalLayout)),
+  },
+  { $id: 'UserSettingsUpdate', additionalProperties: false, minProperties: 1, description: 'only the fields sent change (units field by field); portal null = back to the default layout' },
+);
+
+// ---- users (admin)
+const Username = Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{1,63}$', description: '2-64 characters a-z 0-9 . _ -, starting with a letter or digit' });
+const Role = Literals(ROLES);
+const Password = Type.String({ minLength: 1, maxLength: 256, description: 'at least 12 characters' });
+export const User = Type.Object(
+  { username: Type.String(), role: Role, language: Type.String(), createdAt: IsoTime, updatedAt: IsoTime },
+  { $id: 'User', additionalProperties: false },
+);
+export const UserList = Type.Object({ items: Type.Array(User) }, { $id: 'UserList', additionalProperties: false });
+export const UserCreate = Type.Object(
+  { username: Username, role: Role, password: Password, language: Type.Optional(Literals(USER_LANGUAGES)) },
+  { $id: 'UserCreate', additionalProperties: false },
+);
+export const UserPatch = Type.Object(
+  { role: Type.Optional(Role), password: Type.Optional(Password) },
+  { $id: 'UserPatch', additionalProperties: false, minProperties: 1, description: 'a new password ends every session of that user' },
+);
+export const UsernameParams = Type.Object({ username: Username }, { additionalProperties: false });

@@ -181,4 +181,18 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX report_deliveries_by_run ON report_deliveries(run_id);
     `,
   },
+  {
+    version: 6,
+    name: 'per-user settings',
+    // The operator app's per-user settings (display units, start-portal layout) as JSON, one row per user;
+    // the language stays in users.language, where login answers it. A removed user takes its row along.
+    sql: `
+      CREATE TABLE user_settings (
+        username   TEXT PRIMARY KEY REFERENCES users(username) ON DELETE CASCADE,
+        units      TEXT,
+        portal     TEXT,
+        updated_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
