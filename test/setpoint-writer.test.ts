@@ -108,6 +108,31 @@ describe('setpoint writer and group writes', function () {
     assert.equal((await audit()).length, 4);
   });
 
+  it("changes the controller's own alarm parameters through the control path, and the controller raises its flow alarm", async () => {
+    const id = sim.devices[3]!.id;
+    const ctl = sim.controller(id);
+    for (const [point, value] of [['flow_alarm_lower_difference_k', 2], ['flow_alarm_delay_min', 1]] as const) {
+      const result = await services.control.writeDevice(id, point, value, operator, 'commissioning the flow alarm');
+      assert.equal(result.outcome, 'written', `${point}: ${result.message}`);
+    }
+    const refused = await services.control.writeDevice(id, 'flow_alarm_delay_min', 0, operator);
+    assert.equal(refused.code, 'out_of_range', 'the delay is 1..99 minutes');
+    const alarm32 = () => {
+      const read = ctl.read(1024, 1);
+      assert.ok('values' in read);
+      return (read.values[0]! & (1 << 15)) !== 0;
+    };
+    assert.equal(alarm32(), false);
+    // A steeper heat curve: the desired supply jumps, the real supply follows slowly, so it stays more
+    // than 2 K below the desired value for longer than the 1-minute delay.
+    assert.equal((await services.control.writeDevice(id, 'heat_curve_slope', 3.5, operator)).outcome, 'written');
+    ctl.read(10203, 1);
+    sim.advance(70_000);
+    assert.equal(alarm32(), true, 'controller alarm no. 32 (flow temperature) raised');
+    const entries = await audit();
+    assert.deepEqual(entries.filter((e) => e.point?.startsWith('flow_alarm_')).map((e) => e.outcome), ['ok', 'ok', 'refused']);
+  });
+
   it('the setpoint-writer node reports per-device results and the finished job', async () => {
     await helper.startServer();
     try {

@@ -46,6 +46,10 @@ const HEATING_CIRCUIT: CataloguePoint[] = [
   { key: 'heat_curve_at_0_c', label: 'Heat curve: supply at 0 °C outdoor', pnu: 11403, kind: 'setpoint', cadence: 'settings', range: [10, 150] },
   { key: 'heat_curve_at_5_c', label: 'Heat curve: supply at 5 °C outdoor', pnu: 11404, kind: 'setpoint', cadence: 'settings', range: [10, 150] },
   { key: 'heat_curve_at_15_c', label: 'Heat curve: supply at 15 °C outdoor', pnu: 11405, kind: 'setpoint', cadence: 'settings', range: [10, 150] },
+  // The controller's own flow-temperature alarm (its state arrives in the alarm bit masks); 0 = off.
+  { key: 'flow_alarm_upper_difference_k', label: 'Controller alarm: supply above desired by more than (0 = off)', pnu: 11147, kind: 'setpoint', cadence: 'settings', range: [0, 30] },
+  { key: 'flow_alarm_lower_difference_k', label: 'Controller alarm: supply below desired by more than (0 = off)', pnu: 11148, kind: 'setpoint', cadence: 'settings', range: [0, 30] },
+  { key: 'flow_alarm_delay_min', label: 'Controller alarm: delay before the alarm', pnu: 11149, kind: 'setpoint', cadence: 'settings', range: [1, 99] },
 ];
 
 const DHW_CIRCUIT: CataloguePoint[] = [

@@ -58,6 +58,8 @@ export class SimulatedEcl {
   private clockOffsetMs: number;
   private readonly sensorFaults = new Map<number, SensorFault>();
   private mbusBusyUntil = 0;
+  /** Since when the supply has been outside the flow-alarm band (PNU 11147/11148), or null. */
+  private flowDeviationSince: number | null = null;
 
   constructor(options: ControllerOptions) {
     const family = applicationFamily(options.application);
@@ -264,7 +266,16 @@ export class SimulatedEcl {
       this.set(1039 + n, alarm ? 1 : 0);
     }
     this.set(1025, alarms);
-    this.set(1024, 0);
+    // The controller's flow-temperature alarm (11147 upper / 11148 lower difference, 0 = off; 11149 delay
+    // in minutes). Which alarm number it raises is per application and not documented: we use no. 32.
+    const upper = this.get(11147) ?? 0;
+    const lower = this.get(11148) ?? 0;
+    const deviation = s.supplyC - s.desiredFlowC;
+    const deviating = (upper > 0 && deviation > upper) || (lower > 0 && -deviation > lower);
+    this.flowDeviationSince = deviating ? (this.flowDeviationSince ?? now) : null;
+    const flowAlarm = this.flowDeviationSince !== null && now - this.flowDeviationSince >= (this.get(11149) ?? 10) * 60_000;
+    this.set(1071, flowAlarm ? 1 : 0);
+    this.set(1024, flowAlarm ? 1 << 15 : 0);
     this.set(11201, this.get(10201)!);
     this.set(11202, this.get(10202) ?? 0);
     this.set(11253, Math.round(s.desiredFlowC * 100));

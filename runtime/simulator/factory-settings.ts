@@ -42,6 +42,8 @@ export function factorySettings(input: FactoryInput): Map<number, number> {
   curveForSlope(slope).forEach((t, i) => v.set(11400 + i, t));
   v.set(11175, Math.round(slope * 10)).set(11177, 25).set(11178, 90).set(11179, 20);
   v.set(11180, 200).set(11181, 170).set(11028, 70).set(11021, 0).set(11040, 3).set(11052, 0).set(11093, 10);
+  // Flow-temperature alarm of circuit 1: upper/lower difference off (0), delay 10 min (factory values).
+  v.set(11147, 0).set(11148, 0).set(11149, 10);
   v.set(11184, 40).set(11185, 500).set(11186, 70).set(11187, 1);
   v.set(11392, 5).set(11393, 20).set(11396, 10).set(11397, 1).set(11398, 0);
   for (let day = 0; day < 7; day++) {
