@@ -10,6 +10,7 @@ import {
   DEFAULTS, type AlarmEvent, type AlarmEventQuery, type AuditEntry, type AuditQuery, type ConsumptionQuery, type ConsumptionResult,
   type Historian, type HistorianHealth, type HistorianOptions, type RangeQuery, type SeriesResult,
 } from './historian.ts';
+import { LatestCache } from './latest-cache.ts';
 import { PendingWrites, batchSize, type Batch } from './pending-writes.ts';
 import { DiskBuffer } from './disk-buffer.ts';
 import { questdbEndpoints, type QuestDbEndpoints } from './questdb-url.ts';
@@ -39,6 +40,7 @@ export class QuestDbHistorian implements Historian {
   readonly backend = 'questdb' as const;
   private readonly endpoints: QuestDbEndpoints;
   private readonly pending: PendingWrites;
+  private readonly latestCache = new LatestCache();
   private readonly buffer: DiskBuffer;
   private readonly log: Logger;
   private readonly options: Required<HistorianOptions>;
@@ -130,6 +132,7 @@ export class QuestDbHistorian implements Historian {
 
   private async flushOnce(waitVisible: boolean): Promise<void> {
     const batch = this.pending.take();
+    this.latestCache.note(batch.samples);
     let sent = false;
     // Order is kept: while anything waits on disk, new batches queue up behind it.
     if (this.buffer.rows > 0 || !this.reachableNow()) {
@@ -317,9 +320,13 @@ export class QuestDbHistorian implements Historian {
   }
 
   async latest(devices?: string[], points?: string[]): Promise<Sample[]> {
-    const where = [devices && inList('device', devices), points && inList('point', points)].filter(Boolean);
-    return this.query<Sample>(`SELECT device, point, ts, value, quality FROM ${T.samples}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}
-      LATEST ON ts PARTITION BY device, point`);
+    if (!this.latestCache.complete) {
+      // Filled from QuestDB once (retried on the next call if it is unreachable); batches keep it current.
+      const all = await this.query<Sample>(`SELECT device, point, ts, value, quality FROM ${T.samples} LATEST ON ts PARTITION BY device, point`);
+      this.latestCache.note(all);
+      this.latestCache.complete = true;
+    }
+    return this.latestCache.latest(devices, points);
   }
 
   async consumption(query: ConsumptionQuery): Promise<ConsumptionResult[]> {
