@@ -188,6 +188,52 @@ describe('operator app in a browser (real runtime, demo fleet)', function () {
     await page.locator('[data-test=rule-form] button', { hasText: 'Cancel' }).click();
   });
 
+  it('defines a report, runs it now and offers its files for download', async function () {
+    await page.goto(`${rt!.url}/reports`);
+    await page.locator('[data-test=report-new]').click();
+    const form = page.locator('[data-test=report-form]');
+    await form.locator('input[name=title]').fill('E2E heat energy');
+    await form.locator('input[name=id]').fill('e2e-heat-energy');
+    await form.locator('select[name=preset]').selectOption('today');
+    await form.locator('input[data-point=supply_temp_c]').check();
+    await form.locator('select[name=interval]').selectOption('1h');
+    await form.locator('[data-test=report-save]').click();
+    const row = page.locator('[data-report=e2e-heat-energy]');
+    await row.waitFor();
+    await row.locator('[data-test=report-run]').click();
+    const run = page.locator('[data-test=report-runs] tr[data-run]').first();
+    await page.waitForFunction(() => ['succeeded', 'failed'].includes(document.querySelector('[data-test=report-runs] tr[data-run]')?.getAttribute('data-status') ?? ''), null, { timeout: 30_000 });
+    assert.equal(await run.getAttribute('data-status'), 'succeeded', (await run.textContent())!);
+    const links = run.locator('[data-test=report-file]');
+    assert.equal(await links.count(), 2);
+    const href = (await links.first().getAttribute('href'))!;
+    assert.match(href, /^\/api\/v1\/report-runs\/[0-9a-f-]+\/files\//);
+    const head = await page.evaluate(async (u) => { const r = await fetch(u); return { status: r.status, bytes: (await r.arrayBuffer()).byteLength }; }, href);
+    assert.equal(head.status, 200);
+    assert.ok(head.bytes > 500, `${head.bytes} bytes`);
+    await shot(page, 'reports');
+  });
+
+  it('shows the setpoint write in the audit log, and creates an API token whose secret is shown once', async function () {
+    await page.goto(`${rt!.url}/manage/audit`);
+    await page.locator('[data-test=audit-action]').selectOption('setpoint.write');
+    await page.locator('[data-test=audit-apply]').click();
+    const entry = page.locator('[data-test=audit-table] tr[data-action="setpoint.write"]').filter({ hasText: setpointDevice }).first();
+    await entry.waitFor({ timeout: 10_000 });
+    const text = (await entry.textContent())!;
+    assert.match(text, /admin/);
+    assert.match(text, /heat_curve_slope/);
+    assert.match(text, /written/);
+    await shot(page, 'admin');
+    await page.locator('[data-test=admin-tokens]').click();
+    await page.locator('[data-test=tokens] input[name=name]').fill('e2e-billing');
+    await page.locator('[data-test=token-create]').click();
+    const secret = (await page.locator('[data-test=token-secret-value]').textContent())!;
+    assert.match(secret, /^hg_[A-Za-z0-9_-]{43}$/);
+    await page.locator('[data-token=e2e-billing]').waitFor();
+    assert.doesNotMatch((await page.locator('[data-test=tokens] table').textContent())!, new RegExp(secret));
+  });
+
   it('exports the readings as CSV with the rows the API holds, and the chart as a PNG image', async function () {
     await page.goto(`${rt!.url}/readings`);
     await page.locator('[data-test=chart] canvas').first().waitFor();
@@ -239,6 +285,12 @@ describe('operator app in a browser (real runtime, demo fleet)', function () {
     await page.locator('[data-test=tab-rules]').click();
     await page.locator('[data-rule=e2e-supply-high]').waitFor();
     assert.equal(await page.locator('[data-test=rule-new], [data-test=rule-edit], [data-test=rule-delete]').count(), 0);
+    await page.goto(`${rt!.url}/reports`);
+    await page.locator('[data-report=e2e-heat-energy]').waitFor();
+    assert.equal(await page.locator('[data-test=report-new], [data-test=report-edit], [data-test=report-delete]').count(), 0);
+    await page.goto(`${rt!.url}/manage`);
+    await page.locator('[data-test=audit]').waitFor();
+    assert.equal(await page.locator('[data-test=admin-commission], [data-test=admin-users], [data-test=admin-tokens]').count(), 0);
     const write = await page.evaluate(async (id) => (await fetch('/api/v1/setpoints', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ device: id, point: 'heat_curve_slope', value: 1.5 }) })).status, first);
     assert.equal(write, 403);
     const status = await page.evaluate(async (id) => {

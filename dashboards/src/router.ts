@@ -9,6 +9,8 @@ const routes: RouteRecordRaw[] = [
   { path: '/devices/:id', name: 'device', component: () => import('./pages/DevicePage.vue'), props: true },
   { path: '/readings', name: 'readings', component: () => import('./pages/ReadingsPage.vue') },
   { path: '/alarms', name: 'alarms', component: () => import('./pages/AlarmsPage.vue') },
+  { path: '/reports', name: 'reports', component: () => import('./pages/ReportsPage.vue') },
+  { path: '/manage/:section?', name: 'admin', component: () => import('./pages/AdminPage.vue'), props: true },
   { path: '/password', name: 'password', component: () => import('./pages/PasswordPage.vue') },
   { path: '/:rest(.*)*', name: 'not-found', component: () => import('./pages/NotFoundPage.vue') },
 ];

@@ -31,14 +31,14 @@ export function withQuery(path: string, query?: Query): string {
   return s ? `${path}?${s}` : path;
 }
 
-export async function request<T>(method: string, path: string, opts: { query?: Query; body?: unknown; accept?: string; quiet401?: boolean } = {}): Promise<T> {
+export async function request<T>(method: string, path: string, opts: { query?: Query; body?: unknown; text?: string; contentType?: string; accept?: string; quiet401?: boolean } = {}): Promise<T> {
   let res: Response;
   try {
     res = await fetch(withQuery(path, opts.query), {
       method,
       credentials: 'same-origin',
-      headers: { Accept: opts.accept ?? 'application/json', ...(opts.body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
-      body: opts.body !== undefined ? JSON.stringify(opts.body) : null,
+      headers: { Accept: opts.accept ?? 'application/json', ...(opts.text !== undefined ? { 'Content-Type': opts.contentType ?? 'text/plain' } : opts.body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+      body: opts.text !== undefined ? opts.text : opts.body !== undefined ? JSON.stringify(opts.body) : null,
     });
   } catch (err) {
     throw new ApiError(0, 'network', (err as Error).message);
