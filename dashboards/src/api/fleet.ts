@@ -1,5 +1,5 @@
 // Loads that several screens share: every device (paged through the list operation), groups, active alarms.
-import { api, ApiError } from './client.ts';
+import { api, ApiError, optional } from './client.ts';
 import type { Alarm, Device, Group, Page } from './types.ts';
 import { pinStatus, worstStatus, type PinStatus } from '../lib/status.ts';
 import type { Pin } from '../lib/clusters.ts';
@@ -37,4 +37,13 @@ export function pinsOf(devices: Device[], alarms: Alarm[] | null): Pin[] {
   return devices
     .filter((d) => d.lat !== null && d.lon !== null)
     .map((d) => ({ id: d.id, name: d.name, lat: d.lat!, lon: d.lon!, status: worst.get(d.id) ?? pinStatus(d.status.state, null) }));
+}
+
+interface MapPin { id: string; name: string; lat: number; lon: number; status: 'ok' | 'alarm' | 'offline' | 'unknown'; priority: string | null }
+
+/** The map's pins in one request (GET /api/v1/map/pins[?group]), or null when the server does not offer it yet. */
+export async function mapPins(group?: string | null): Promise<Pin[] | null> {
+  const res = await optional(api.get<{ pins: MapPin[] }>('/api/v1/map/pins', group ? { group } : undefined));
+  if (!res) return null;
+  return res.pins.map((p) => ({ id: p.id, name: p.name, lat: p.lat, lon: p.lon, status: p.status === 'alarm' ? pinStatus('online', p.priority ?? 'low') : pinStatus(p.status === 'ok' ? 'online' : p.status, null) }));
 }

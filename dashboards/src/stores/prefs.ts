@@ -1,8 +1,10 @@
-// Per-browser preferences: language and display units. Kept in localStorage until the API offers
-// per-user settings (docs/operator-app.md lists the endpoint it needs).
+// Preferences: language and display units. Per user on the server (GET/PUT /api/v1/me/settings) once
+// logged in; localStorage keeps them for the login page and for servers without the settings operation.
 import { defineStore } from 'pinia';
 import { DEFAULT_UNITS, type UnitPrefs } from '../lib/units.ts';
-import { i18n, pickLanguage, type Language } from '../i18n.ts';
+import { i18n, LANGUAGES, pickLanguage, type Language } from '../i18n.ts';
+import { api, optional } from '../api/client.ts';
+import { useSession } from './session.ts';
 
 const KEY = 'heatgrid.prefs';
 
@@ -41,10 +43,36 @@ export const usePrefs = defineStore('prefs', {
       if (explicit) this.explicitLanguage = true;
       this.apply();
       this.save();
+      if (explicit) void this.push({ language });
     },
     setUnits(units: Partial<UnitPrefs>) {
       this.units = { ...this.units, ...units };
       this.save();
+      void this.push({ units });
+    },
+    /** After login: the user's settings from the server win over this browser's (when the server has them). */
+    async pull() {
+      try {
+        const s = await optional(api.get<{ language: string; units: UnitPrefs; updatedAt: string | null }>('/api/v1/me/settings'));
+        if (!s || s.updatedAt === null) return;
+        this.units = { ...this.units, ...s.units };
+        if (LANGUAGES.some((l) => l.code === s.language)) {
+          this.language = s.language as Language;
+          this.explicitLanguage = true;
+          this.apply();
+        }
+        this.save();
+      } catch {
+        // keep this browser's preferences
+      }
+    },
+    async push(change: { language?: string; units?: Partial<UnitPrefs> }) {
+      if (!useSession().loggedIn) return;
+      try {
+        await optional(api.put('/api/v1/me/settings', change));
+      } catch {
+        // kept in this browser; the next change tries again
+      }
     },
     save() {
       const stored: Stored = { units: this.units };
