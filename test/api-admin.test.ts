@@ -7,6 +7,7 @@ import { startRuntime, login, tempDataDir, type RuntimeProcess } from './support
 import { ConfigStore } from '../runtime/store/config-store.ts';
 import { UserService } from '../runtime/auth/users.ts';
 import { allOperations } from '../runtime/api/registry.ts';
+import { apiCaller, assertError, type Answer, until, sleep } from './support/api-client.ts';
 
 const PASSWORD = 'correct-horse-battery';
 const DEVICES = ['sim-0001', 'sim-0002', 'sim-0003'];
@@ -19,39 +20,10 @@ let readToken: string;
 let adminToken: string;
 const started = Date.now();
 
-type Answer = { status: number; headers: Headers; body: any; text: string };
 
-async function call(method: string, path: string, auth: string | null, body?: unknown): Promise<Answer> {
-  const h: Record<string, string> = {};
-  if (auth) h.authorization = `Bearer ${auth}`;
-  if (body !== undefined) h['content-type'] = 'application/json';
-  const res = await fetch(`${rt.url}${path}`, { method, headers: h, ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}) });
-  const text = await res.text();
-  let parsed: unknown = undefined;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    /* not JSON */
-  }
-  return { status: res.status, headers: res.headers, body: parsed, text };
-}
 
-function assertError(a: Answer, status: number, code?: string): void {
-  assert.equal(a.status, status, `expected ${status}, got ${a.status}: ${a.text.slice(0, 400)}`);
-  assert.equal(typeof a.body?.error?.code, 'string', `error body: ${a.text.slice(0, 300)}`);
-  assert.doesNotMatch(a.text, /\n\s+at /, 'no stack trace');
-  if (code) assert.equal(a.body.error.code, code, a.text.slice(0, 300));
-}
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  for (const deadline = Date.now() + timeoutMs; ; await sleep(250)) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-  }
-}
+const call = apiCaller(() => rt.url);
 
 describe('HTTP API: map pins, user settings, users (real runtime)', function () {
   this.timeout(60_000);

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { startRuntime, login, tempDataDir, type RuntimeProcess } from './support/runtime-process.ts';
 import { ConfigStore } from '../runtime/store/config-store.ts';
 import { UserService } from '../runtime/auth/users.ts';
+import { apiCaller, assertError, type Answer, until, sleep } from './support/api-client.ts';
 
 const PASSWORD = 'correct-horse-battery';
 
@@ -16,34 +17,7 @@ let operator: string;
 let engineer: string;
 const started = Date.now();
 
-type Answer = { status: number; headers: Headers; body: any; text: string };
 
-async function call(method: string, path: string, auth: string | null, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
-  const h: Record<string, string> = { ...headers };
-  if (auth) h.authorization = `Bearer ${auth}`;
-  let payload: string | undefined;
-  if (body !== undefined) {
-    payload = typeof body === 'string' ? body : JSON.stringify(body);
-    h['content-type'] ??= 'application/json';
-  }
-  const res = await fetch(`${rt.url}${path}`, { method, headers: h, ...(payload !== undefined ? { body: payload } : {}) });
-  const text = await res.text();
-  let parsed: unknown = undefined;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    /* CSV */
-  }
-  return { status: res.status, headers: res.headers, body: parsed, text };
-}
-
-function assertError(a: Answer, status: number, code?: string): void {
-  assert.equal(a.status, status, `expected ${status}, got ${a.status}: ${a.text.slice(0, 400)}`);
-  assert.equal(typeof a.body?.error?.code, 'string', `error body: ${a.text.slice(0, 300)}`);
-  assert.equal(typeof a.body.error.message, 'string');
-  assert.doesNotMatch(a.text, /\n\s+at /, 'no stack trace');
-  if (code) assert.equal(a.body.error.code, code, a.text.slice(0, 300));
-}
 
 async function token(scopes: string[]): Promise<{ id: string; secret: string }> {
   const a = await call('POST', '/api/v1/tokens', admin, { name: `t-${scopes.join('-')}-${Math.random().toString(36).slice(2, 6)}`, scopes });
@@ -51,19 +25,11 @@ async function token(scopes: string[]): Promise<{ id: string; secret: string }> 
   return { id: a.body.token.id, secret: a.body.secret };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const period = () => `from=${encodeURIComponent(new Date(started - 60_000).toISOString())}&to=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`;
 
 /** Polls `probe` until it returns a value (bounded). */
-async function until<T>(what: string, probe: () => Promise<T | null | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(250);
-  }
-}
+
+const call = apiCaller(() => rt.url);
 
 describe('HTTP API: alarms and alarm rules (real runtime)', function () {
   this.timeout(90_000);
@@ -99,7 +65,7 @@ describe('HTTP API: alarms and alarm rules (real runtime)', function () {
       const a = await call('GET', '/api/v1/alarms?rule=api-hot&state=active', viewer);
       assert.equal(a.status, 200, a.text);
       return a.body.total === north.length ? a.body : null;
-    });
+    }, 30_000);
     assert.deepEqual(active.items.map((a: { device: string }) => a.device).sort(), [...north].sort());
     const alarm = active.items[0];
     assert.equal(alarm.id, `api-hot:${alarm.device}`);

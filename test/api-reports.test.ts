@@ -7,6 +7,7 @@ import { startRuntime, login, tempDataDir, type RuntimeProcess } from './support
 import { ConfigStore } from '../runtime/store/config-store.ts';
 import { UserService } from '../runtime/auth/users.ts';
 import { EmbeddedHistorian } from '../runtime/historian/embedded-historian.ts';
+import { apiCaller, assertError, type Answer } from './support/api-client.ts';
 
 const PASSWORD = 'correct-horse-battery';
 const HOUR = 3_600_000;
@@ -22,29 +23,7 @@ let viewer: string;
 let reader: { id: string; secret: string };
 const started = Date.now();
 
-type Answer = { status: number; headers: Headers; body: any; text: string };
 
-async function call(method: string, path: string, auth: string | null, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
-  const h: Record<string, string> = { ...headers };
-  if (auth) h.authorization = `Bearer ${auth}`;
-  if (body !== undefined) h['content-type'] ??= 'application/json';
-  const res = await fetch(`${rt.url}${path}`, { method, headers: h, ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}) });
-  const text = await res.text();
-  let parsed: unknown = undefined;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    /* CSV */
-  }
-  return { status: res.status, headers: res.headers, body: parsed, text };
-}
-
-function assertError(a: Answer, status: number, code?: string): void {
-  assert.equal(a.status, status, `expected ${status}, got ${a.status}: ${a.text.slice(0, 400)}`);
-  assert.equal(typeof a.body?.error?.code, 'string', `error body: ${a.text.slice(0, 300)}`);
-  assert.doesNotMatch(a.text, /\n\s+at /, 'no stack trace');
-  if (code) assert.equal(a.body.error.code, code, a.text.slice(0, 300));
-}
 
 /** RFC 4180 rows (quoted fields, doubled quotes, CRLF). */
 function parseCsv(text: string): string[][] {
@@ -79,6 +58,8 @@ const definition = {
   formats: ['csv', 'xlsx'],
   delivery: { store: { retentionDays: 2 } },
 };
+
+const call = apiCaller(() => rt.url);
 
 describe('HTTP API: reports (real runtime)', function () {
   this.timeout(60_000);

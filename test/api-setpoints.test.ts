@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { startRuntime, login, tempDataDir, type RuntimeProcess } from './support/runtime-process.ts';
 import { ConfigStore } from '../runtime/store/config-store.ts';
 import { UserService } from '../runtime/auth/users.ts';
+import { apiCaller, assertError, type Answer, sleep } from './support/api-client.ts';
 
 const PASSWORD = 'correct-horse-battery';
 const POINT = 'heat_curve_slope';
@@ -19,29 +20,7 @@ let operator: string;
 let writer: { id: string; secret: string };
 const started = Date.now();
 
-type Answer = { status: number; headers: Headers; body: any; text: string };
 
-async function call(method: string, path: string, auth: string | null, body?: unknown): Promise<Answer> {
-  const h: Record<string, string> = {};
-  if (auth) h.authorization = `Bearer ${auth}`;
-  if (body !== undefined) h['content-type'] = 'application/json';
-  const res = await fetch(`${rt.url}${path}`, { method, headers: h, ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}) });
-  const text = await res.text();
-  let parsed: unknown = undefined;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    /* not JSON */
-  }
-  return { status: res.status, headers: res.headers, body: parsed, text };
-}
-
-function assertError(a: Answer, status: number, code?: string): void {
-  assert.equal(a.status, status, `expected ${status}, got ${a.status}: ${a.text.slice(0, 400)}`);
-  assert.equal(typeof a.body?.error?.code, 'string', `error body: ${a.text.slice(0, 300)}`);
-  assert.doesNotMatch(a.text, /\n\s+at /, 'no stack trace');
-  if (code) assert.equal(a.body.error.code, code, a.text.slice(0, 300));
-}
 
 async function token(scopes: string[]): Promise<{ id: string; secret: string }> {
   const a = await call('POST', '/api/v1/tokens', admin, { name: `t-${scopes.join('-')}-${Math.random().toString(36).slice(2, 6)}`, scopes });
@@ -49,7 +28,6 @@ async function token(scopes: string[]): Promise<{ id: string; secret: string }> 
   return { id: a.body.token.id, secret: a.body.secret };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const period = () => `from=${encodeURIComponent(new Date(started - 60_000).toISOString())}&to=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`;
 
 /** The controller's current value, read from the controller itself: writing it again answers "unchanged" with it. */
@@ -67,6 +45,8 @@ async function writes(filter: string, complete: (items: any[]) => boolean): Prom
     if (complete(a.body.items) || Date.now() > deadline) return a.body.items;
   }
 }
+
+const call = apiCaller(() => rt.url);
 
 describe('HTTP API: setpoints (real runtime)', function () {
   this.timeout(90_000);

@@ -9,6 +9,7 @@ import { UserService } from '../runtime/auth/users.ts';
 import { EmbeddedHistorian } from '../runtime/historian/embedded-historian.ts';
 import { allOperations } from '../runtime/api/registry.ts';
 import { LIVE_LINKS } from '../runtime/api/api-flow.ts';
+import { apiCaller, assertError, type Answer } from './support/api-client.ts';
 
 const PASSWORD = 'correct-horse-battery';
 const DAY = 86_400_000;
@@ -22,34 +23,7 @@ let operator: string;
 /** End of the seeded month of 15-minute readings (a quarter boundary). */
 let seededTo: number;
 
-type Answer = { status: number; headers: Headers; body: any; text: string };
 
-async function call(method: string, path: string, auth: string | null, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
-  const h: Record<string, string> = { ...headers };
-  if (auth) h.authorization = `Bearer ${auth}`;
-  let payload: string | undefined;
-  if (body !== undefined) {
-    payload = typeof body === 'string' ? body : JSON.stringify(body);
-    h['content-type'] ??= 'application/json';
-  }
-  const res = await fetch(`${rt.url}${path}`, { method, headers: h, ...(payload !== undefined ? { body: payload } : {}) });
-  const text = await res.text();
-  let parsed: unknown = undefined;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    /* CSV, HTML */
-  }
-  return { status: res.status, headers: res.headers, body: parsed, text };
-}
-
-function assertError(a: Answer, status: number, code?: string): void {
-  assert.equal(a.status, status, `expected ${status}, got ${a.status}: ${a.text.slice(0, 400)}`);
-  assert.equal(typeof a.body?.error?.code, 'string', `error body: ${a.text.slice(0, 300)}`);
-  assert.equal(typeof a.body.error.message, 'string');
-  assert.doesNotMatch(a.text, /\n\s+at /, 'no stack trace');
-  if (code) assert.equal(a.body.error.code, code, a.text.slice(0, 300));
-}
 
 async function token(scopes: string[], name = `t-${scopes.join('-')}-${Math.random().toString(36).slice(2, 6)}`): Promise<{ id: string; secret: string }> {
   const a = await call('POST', '/api/v1/tokens', admin, { name, scopes });
@@ -60,6 +34,8 @@ async function token(scopes: string[], name = `t-${scopes.join('-')}-${Math.rand
 async function deviceCount(): Promise<number> {
   return (await call('GET', '/api/v1/devices?limit=1', admin)).body.total;
 }
+
+const call = apiCaller(() => rt.url);
 
 describe('HTTP API /api/v1 (real runtime)', function () {
   this.timeout(120_000);
