@@ -180,7 +180,7 @@ async function main(): Promise<void> {
   }
   const running = await startHeatgrid(config);
   const log = createLogger('host', config.logLevel);
-  log.info(`Heatgrid listening on ${running.url} (editor ${running.url}/admin, health ${running.url}/healthz)`);
+  log.info(`Heatgrid listening on ${running.url} (operator app ${running.url}/, editor ${running.url}/admin, API ${running.url}/api/v1/docs, health ${running.url}/healthz)`);
   let signalled = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
