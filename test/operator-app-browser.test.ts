@@ -234,6 +234,86 @@ describe('operator app in a browser (real runtime, demo fleet)', function () {
     assert.doesNotMatch((await page.locator('[data-test=tokens] table').textContent())!, new RegExp(secret));
   });
 
+  it('commissions a device at a demo controller\'s address: detects its application and places it on the map', async function () {
+    const sim = await page.evaluate(async () => ((await (await fetch('/api/v1/devices?limit=1&sort=name')).json()) as { items: { connection: { host: string; port: number; unitId: number } }[] }).items[0]!.connection);
+    await page.goto(`${rt!.url}/manage/commission`);
+    const form = page.locator('[data-test=commission] form').first();
+    await form.locator('input[name=name]').fill('Zz E2E commissioned');
+    await form.locator('input[name=id]').fill('e2e-commissioned');
+    await form.locator('input[name=host]').fill(sim.host);
+    await form.locator('input[name=port]').fill(String(sim.port));
+    await form.locator('input[name=unitId]').fill(String(sim.unitId));
+    await page.locator('[data-test=commission-create]').click();
+    assert.match((await page.locator('[data-test=commission-created]').textContent())!, /e2e-commissioned/);
+    await page.locator('[data-test=commission-detect]').click();
+    const detected = page.locator('[data-test=commission-detected]');
+    await detected.waitFor({ timeout: 15_000 });
+    assert.match((await detected.textContent())!, /A2\d\d/, (await detected.textContent())!);
+    await page.locator('input[name=lat]').fill('55,70');
+    await page.locator('input[name=lon]').fill('12.55');
+    await page.locator('[data-test=commission-place]').click();
+    await page.locator('[data-test=commission-placed]').waitFor();
+    const dev = await page.evaluate(async () => (await (await fetch('/api/v1/devices/e2e-commissioned')).json()) as { lat: number; lon: number; application: string | null });
+    assert.deepEqual([dev.lat, dev.lon], [55.7, 12.55]);
+    assert.match(dev.application ?? '', /^A2\d\d/);
+    await page.locator('[data-test=commission-placed] a[href="/map"]').click();
+    await page.waitForFunction(() => document.querySelector('[data-test=map]')?.getAttribute('data-pins') === '6', null, { timeout: 10_000 });
+  });
+
+  it('imports devices from CSV after a dry run that shows every row, a bad row with its line number', async function () {
+    await page.goto(`${rt!.url}/manage/import`);
+    const csv = ['id,name,host,port,lat,lon,tags', 'e2e-imp-1,Zz Import one,127.0.0.1,1502,55.6,12.5,e2e', 'e2e-imp-2,Zz Import two,,1502,55.6,12.5,e2e', 'e2e-imp-3,Zz Import three,127.0.0.1,1503,95,12.5,e2e', 'e2e-imp-4,Zz Import four,127.0.0.1,1504,,,e2e'].join('\n');
+    await page.locator('[data-test=import-text]').fill(csv);
+    await page.locator('[data-test=import-dry]').click();
+    const summary = page.locator('[data-test=import-summary]');
+    await summary.waitFor();
+    assert.match((await summary.textContent())!, /Dry run:.*2 new.*2 with errors/, (await summary.textContent())!);
+    const rows = page.locator('[data-test=import] tbody tr');
+    assert.equal(await rows.count(), 4);
+    const bad = page.locator('[data-test=import] tbody tr[data-line="3"]');
+    assert.equal(await bad.getAttribute('data-outcome'), 'error');
+    assert.match((await bad.textContent())!, /host/);
+    assert.match((await page.locator('[data-test=import] tbody tr[data-line="4"]').textContent())!, /lat/);
+    assert.equal(await page.evaluate(async () => (await fetch('/api/v1/devices/e2e-imp-1')).status), 404, 'a dry run stores nothing');
+    await page.locator('[data-test=import-commit]').click();
+    await page.waitForFunction(() => /Imported:/.test(document.querySelector('[data-test=import-summary]')?.textContent ?? ''));
+    assert.match((await summary.textContent())!, /2 new/);
+    assert.equal(await page.evaluate(async () => (await fetch('/api/v1/devices/e2e-imp-4')).status), 200);
+  });
+
+  it('creates a smart group with a live member preview, and a user whose role it then changes', async function () {
+    await page.goto(`${rt!.url}/manage/groups`);
+    await page.locator('[data-test=group-new]').click();
+    const form = page.locator('[data-test=group-form]');
+    await form.locator('input[name=name]').fill('E2E imported');
+    await form.locator('input[name=id]').fill('e2e-imported');
+    const preview = page.locator('[data-test=group-preview]');
+    await form.locator('input[name=tags]').fill('e2e');
+    await page.waitForFunction(() => document.querySelector('[data-test=group-preview]')?.getAttribute('data-total') === '2', null, { timeout: 5000 });
+    assert.match((await preview.textContent())!, /Zz Import one/);
+    await form.locator('input[name=fName]').fill('four');
+    await page.waitForFunction(() => document.querySelector('[data-test=group-preview]')?.getAttribute('data-total') === '1', null, { timeout: 5000 });
+    await form.locator('input[name=fName]').fill('');
+    await page.locator('[data-test=group-save]').click();
+    const row = page.locator('[data-group=e2e-imported]');
+    await row.waitFor();
+    assert.match((await row.textContent())!, /E2E imported.*2/);
+
+    await page.locator('[data-test=admin-users]').click();
+    const users = page.locator('[data-test=users]');
+    await users.locator('input[name=username]').fill('e2e-olga');
+    await users.locator('select[name=role]').selectOption('viewer');
+    await users.locator('input[name=password]').fill('e2e-olga-password-1');
+    await users.locator('[data-test=user-add]').click();
+    const olga = page.locator('[data-user=e2e-olga]');
+    await olga.waitFor();
+    assert.equal(await olga.locator('select').inputValue(), 'viewer');
+    await olga.locator('select').selectOption('operator');
+    await page.locator('[data-test=users] .notice', { hasText: 'e2e-olga' }).waitFor();
+    const role = await page.evaluate(async () => ((await (await fetch('/api/v1/users')).json()) as { items: { username: string; role: string }[] }).items.find((u) => u.username === 'e2e-olga')?.role);
+    assert.equal(role, 'operator');
+  });
+
   it('exports the readings as CSV with the rows the API holds, and the chart as a PNG image', async function () {
     await page.goto(`${rt!.url}/readings`);
     await page.locator('[data-test=chart] canvas').first().waitFor();
