@@ -21,6 +21,7 @@ import { createLogger } from './log.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { authRoutes } from './http/auth-routes.ts';
 import { authenticate, requireLogin } from './http/auth-middleware.ts';
+import { dashboardHttpGuard, dashboardSettings, dashboardWidgetAssets, WIDGET_RESOURCES_PATH } from './http/dashboard-auth.ts';
 import { operatorApp } from './http/operator-app.ts';
 import { sendError } from './http/errors.ts';
 import { loadNodeRed } from './node-red-host.ts';
@@ -90,7 +91,9 @@ export async function startHeatgrid(config: HeatgridConfig, print: (text: string
   app.use(authenticate(sessions, apiTokens));
   app.use('/auth', authRoutes({ users, sessions, limiter, secureCookies: https }));
   app.use('/api/v1', corsHandler(config.corsOrigins)); // before the login check, so refusals carry CORS headers too
-  app.use(['/api', '/dashboard'], requireLogin());
+  app.use('/api', requireLogin());
+  // Dashboard 2.0: browsers without a session go to the login page; its socket.io is guarded in RED.init below.
+  app.use('/dashboard', dashboardHttpGuard());
   // The API's endpoints are HTTP-in flows (flows/20-api.json); body limits, OpenAPI, docs and the live
   // stream are host routes in front of them.
   app.use('/api/v1', apiHostRouter(() => services));
@@ -114,6 +117,8 @@ export async function startHeatgrid(config: HeatgridConfig, print: (text: string
     nodesDir: [projectRoot],
     requireHttps: https,
     httpAdminCookieOptions: { secure: https, sameSite: 'strict' },
+    // Dashboard 2.0 has no login of its own: our sessions guard its pages and socket.io, viewers may not act.
+    dashboard: dashboardSettings(sessions, log),
     adminAuth: {
       type: 'credentials',
       users: async (username: string) => editorPermissions(username),
@@ -130,6 +135,7 @@ export async function startHeatgrid(config: HeatgridConfig, print: (text: string
   });
   RED.events.on('flows:started', () => (flowsStarted = true));
   RED.events.on('flows:stopped', () => (flowsStarted = false));
+  app.use(WIDGET_RESOURCES_PATH, dashboardWidgetAssets()); // our Dashboard 2.0 widgets' bundles
   app.use('/admin', RED.httpAdmin);
   app.use(operatorApp());
   app.use('/', RED.httpNode);

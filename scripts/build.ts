@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
@@ -49,8 +49,30 @@ async function buildApp(): Promise<void> {
   if (!args.has('--quiet')) console.log(`build: operator app built into dist/operator-app in ${Date.now() - started} ms`);
 }
 
+// Dashboard 2.0 widgets (dashboards/dashboard2): one Vite library build per widget into dist/dashboard2, each
+// a UMD bundle the dashboard loads; rebuilt when anything under dashboards/ changed (they reuse its components).
+const widgetDir = join(appDir, 'dashboard2');
+const widgetStamp = join(dist, 'dashboard2', '.build-stamp');
+
+async function buildWidgets(): Promise<void> {
+  if (!existsSync(join(widgetDir, 'vite.config.ts'))) return;
+  if (existsSync(widgetStamp) && statSync(widgetStamp).mtimeMs >= newestAppMtime()) return;
+  const started = Date.now();
+  const { build } = await import('vite');
+  const configFile = join(widgetDir, 'vite.config.ts');
+  const { WIDGETS } = (await import(pathToFileURL(configFile).href)) as { WIDGETS: Record<string, unknown> };
+  for (const widget of Object.keys(WIDGETS)) {
+    process.env.HEATGRID_WIDGET = widget;
+    await build({ configFile, logLevel: args.has('--quiet') ? 'error' : 'warn' });
+  }
+  delete process.env.HEATGRID_WIDGET;
+  writeFileSync(widgetStamp, new Date().toISOString());
+  if (!args.has('--quiet')) console.log(`build: ${Object.keys(WIDGETS).length} Dashboard 2.0 widgets built into dist/dashboard2 in ${Date.now() - started} ms`);
+}
+
 if (args.has('--if-stale') && existsSync(stamp) && statSync(stamp).mtimeMs >= newestSourceMtime()) {
   await buildApp();
+  await buildWidgets();
   process.exit(0);
 }
 
@@ -75,4 +97,5 @@ for (const dir of ['runtime', 'nodes']) {
 mkdirSync(dist, { recursive: true });
 writeFileSync(stamp, new Date().toISOString());
 await buildApp();
+await buildWidgets();
 if (!args.has('--quiet')) console.log(`build: compiled TypeScript, copied ${copied} node/runtime asset files into dist/`);

@@ -1,0 +1,9 @@
+declare module 'virtual:hg-widget-css' {
+  const css: string;
+  export default css;
+}
+declare module '*.vue' {
+  import type { DefineComponent } from 'vue';
+  const component: DefineComponent<object, object, unknown>;
+  export default component;
+}
