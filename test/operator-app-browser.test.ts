@@ -234,6 +234,58 @@ describe('operator app in a browser (real runtime, demo fleet)', function () {
     assert.doesNotMatch((await page.locator('[data-test=tokens] table').textContent())!, new RegExp(secret));
   });
 
+  it('writes a setpoint to the smart group north as a job, showing each device\'s result', async function () {
+    const north = await page.evaluate(async () => ((await (await fetch('/api/v1/devices?group=north&limit=100')).json()) as { items: { id: string }[] }).items.map((d) => d.id));
+    assert.ok(north.length >= 2, JSON.stringify(north));
+    await page.goto(`${rt!.url}/fleet/setpoints`);
+    const form = page.locator('[data-test=group-setpoint] form');
+    await form.locator('select[name=group]').selectOption('north');
+    await page.locator('[data-test=group-setpoint] select[name=point] option[value=room_comfort_setpoint_c]').waitFor({ state: 'attached' });
+    await form.locator('select[name=point]').selectOption('room_comfort_setpoint_c');
+    await form.locator('input[name=value]').fill('21,5');
+    await page.locator('[data-test=group-write]').click();
+    const dialog = page.locator('[data-test=confirm-dialog]').filter({ hasText: 'whole group' });
+    assert.match((await dialog.textContent())!, new RegExp(`all ${north.length} devices of North`));
+    await dialog.locator('[data-test=confirm-ok]').click();
+    const job = page.locator('[data-test=group-job]');
+    await job.waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-test=group-job]')?.getAttribute('data-state') === 'done', null, { timeout: 30_000 });
+    const results = await page.evaluate(() => [...document.querySelectorAll('[data-test=group-job] tbody tr')].map((r) => `${r.getAttribute('data-device')}=${r.getAttribute('data-outcome')}`));
+    assert.deepEqual(results.map((r) => r.split('=')[0]).sort(), [...north].sort());
+    // A device whose template has no such point (a heating-only A230) is refused with its reason; the others write.
+    assert.ok(results.some((r) => /=written$/.test(r)), results.join(', '));
+    for (const r of results.filter((x) => /=refused$/.test(x))) assert.match((await page.locator(`[data-test=group-job] tr[data-device="${r.split('=')[0]}"]`).textContent())!, /Refused: \S/);
+    assert.match((await page.locator('[data-test=group-progress]').textContent())!, new RegExp(`Done · ${north.length} of ${north.length} devices`));
+    assert.equal(await page.locator('[data-test=group-cancel]').count(), 0);
+  });
+
+  it('shows points across a smart group in a device table sorted by any column and paged', async function () {
+    await page.goto(`${rt!.url}/fleet/table`);
+    const table = page.locator('[data-test=fleet-rows]');
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-test=fleet-rows] tbody tr[data-device]')].length === 5);
+    await page.locator('[data-test=fleet-table] [data-test=group]').selectOption('north');
+    const north = await page.evaluate(async () => ((await (await fetch('/api/v1/groups/north')).json()) as { memberCount: number }).memberCount);
+    await page.waitForFunction((n) => [...document.querySelectorAll('[data-test=fleet-rows] tbody tr[data-device]')].length === n, north);
+    await page.locator('[data-test=fleet-table] input[data-point=heat_curve_slope]').check();
+    await table.locator('th button[data-sort=heat_curve_slope]').waitFor();
+    await page.waitForFunction(() => /\d/.test(document.querySelector('[data-test=fleet-rows] [data-cell=supply_temp_c]')?.textContent ?? ''));
+    const column = (p: string) => page.evaluate((sel) => [...document.querySelectorAll(sel)].map((c) => c.getAttribute('data-value')), `[data-test=fleet-rows] tbody [data-cell=${p}]`);
+    await table.locator('button[data-sort=supply_temp_c]').click();
+    await page.waitForFunction(() => document.querySelector('[data-test=fleet-rows] th[aria-sort=ascending] [data-sort=supply_temp_c]') !== null && document.querySelector('[data-test=fleet-table]')?.getAttribute('data-loading') === 'false');
+    const asc = (await column('supply_temp_c')).filter((v) => v !== '').map(Number);
+    assert.deepEqual(asc, [...asc].sort((a, b) => a - b));
+    await table.locator('button[data-sort=supply_temp_c]').click();
+    await page.waitForFunction(() => document.querySelector('[data-test=fleet-rows] th[aria-sort=descending] [data-sort=supply_temp_c]') !== null && document.querySelector('[data-test=fleet-table]')?.getAttribute('data-loading') === 'false');
+    const desc = (await column('supply_temp_c')).filter((v) => v !== '').map(Number);
+    assert.deepEqual(desc, [...desc].sort((a, b) => b - a));
+    await table.locator('button[data-sort=name]').click();
+    await page.waitForFunction(() => document.querySelector('[data-test=fleet-rows] th[aria-sort=ascending] [data-sort=name]') !== null && document.querySelector('[data-test=fleet-table]')?.getAttribute('data-loading') === 'false');
+    const names = await page.evaluate(() => [...document.querySelectorAll('[data-test=fleet-rows] tbody tr[data-device] td:first-child')].map((c) => c.textContent ?? ''));
+    assert.deepEqual(names, [...names].sort((a, b) => a.localeCompare(b)));
+    assert.match((await page.locator('[data-test=fleet-range]').textContent())!, new RegExp(`1–${north} of ${north}`));
+    await shot(page, 'fleet-table');
+  });
+
   it('commissions a device at a demo controller\'s address: detects its application and places it on the map', async function () {
     const sim = await page.evaluate(async () => ((await (await fetch('/api/v1/devices?limit=1&sort=name')).json()) as { items: { connection: { host: string; port: number; unitId: number } }[] }).items[0]!.connection);
     await page.goto(`${rt!.url}/manage/commission`);

@@ -11,6 +11,7 @@ import { pinStatus, priorityClass, worstStatus } from '../dashboards/src/lib/sta
 import { PinIndex } from '../dashboards/src/lib/clusters.ts';
 import { addWidget, defaultLayout, moveWidget, parseLayout, removeWidget, resizeWidget } from '../dashboards/src/lib/portal-layout.ts';
 import { intervalFor, isoWithOffset, periodRange } from '../dashboards/src/lib/periods.ts';
+import { isDeviceSort, orderByPoint, rowsOf } from '../dashboards/src/lib/device-table.ts';
 import en from '../dashboards/src/locales/en.ts';
 import de from '../dashboards/src/locales/de.ts';
 import { appContentSecurityPolicy, operatorApp, tileOrigin } from '../runtime/http/operator-app.ts';
@@ -150,6 +151,21 @@ describe('operator app: portal layout and periods', () => {
     assert.equal(intervalFor(90 * 86_400_000), '1h');
     assert.equal(intervalFor(365 * 86_400_000), '1d');
     assert.match(isoWithOffset(now), /^2026-03-15T12:30:00[+-]\d\d:\d\d$/);
+  });
+});
+
+describe('operator app: device table', () => {
+  it('orders devices by a point with missing values last in both directions, ties by name', () => {
+    const devices = [{ id: 'a', name: 'Alpha' }, { id: 'b', name: 'Beta' }, { id: 'c', name: 'Gamma' }, { id: 'd', name: 'Delta' }];
+    const values = new Map<string, number | null>([['a', 60], ['b', null], ['c', 45], ['d', 60]]);
+    assert.deepEqual(orderByPoint(devices, values, 'asc'), ['c', 'a', 'd', 'b']);
+    assert.deepEqual(orderByPoint(devices, values, 'desc'), ['a', 'd', 'c', 'b']);
+  });
+  it('builds one row per device with its latest values, and knows the server-side sorts', () => {
+    const d = (id: string) => ({ id, name: id.toUpperCase(), model: 'ecl-comfort-310', application: 'A266.1', address: '', lat: null, lon: null, tags: [], enabled: true, status: { state: 'online', since: null, lastSuccess: null, lastError: null } });
+    const rows = rowsOf([d('x'), d('y')], [{ device: 'x', point: 'supply_temp_c', ts: '', value: 61.5 }, { device: 'x', point: 'heat_power_kw', ts: '', value: null }]);
+    assert.deepEqual(rows.map((r) => [r.id, r.values]), [['x', { supply_temp_c: 61.5, heat_power_kw: null }], ['y', {}]]);
+    assert.ok(isDeviceSort('name') && isDeviceSort('application') && !isDeviceSort('supply_temp_c'));
   });
 });
 

@@ -7,6 +7,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/map', name: 'map', component: () => import('./pages/MapPage.vue') },
   { path: '/devices', name: 'devices', component: () => import('./pages/DevicesPage.vue') },
   { path: '/devices/:id', name: 'device', component: () => import('./pages/DevicePage.vue'), props: true },
+  { path: '/fleet/:tab?', name: 'fleet', component: () => import('./pages/FleetPage.vue'), props: true },
   { path: '/readings', name: 'readings', component: () => import('./pages/ReadingsPage.vue') },
   { path: '/alarms', name: 'alarms', component: () => import('./pages/AlarmsPage.vue') },
   { path: '/reports', name: 'reports', component: () => import('./pages/ReportsPage.vue') },

@@ -1,7 +1,7 @@
 // Deutscher Katalog: dieselben Schlüssel wie en.ts (getestet).
 export default {
   app: { name: 'Heatgrid', skip: 'Zum Inhalt springen', loading: 'Wird geladen…', offlineApi: 'Dafür fehlt dem Server noch eine API-Operation: {what}', error: 'Etwas ist schiefgegangen: {message}', retry: 'Erneut versuchen' },
-  nav: { reports: 'Berichte', admin: 'Verwaltung', portal: 'Start', map: 'Karte', devices: 'Geräte', readings: 'Messwerte', alarms: 'Alarme', main: 'Hauptnavigation' },
+  nav: { fleet: 'Anlagen', reports: 'Berichte', admin: 'Verwaltung', portal: 'Start', map: 'Karte', devices: 'Geräte', readings: 'Messwerte', alarms: 'Alarme', main: 'Hauptnavigation' },
   auth: {
     title: 'Bei Heatgrid anmelden',
     username: 'Benutzername',
@@ -121,6 +121,20 @@ export default {
     allNumbers: 'alle',
     types: { high: 'über', low: 'unter', band: 'außerhalb des Bands', rate: 'ändert sich schneller als' },
     kinds: { threshold: 'Grenzwert', controller: 'Regler', offline: 'Offline' },
+  },
+  fleet: {
+    title: 'Anlagen',
+    tabs: { table: 'Gerätetabelle', setpoints: 'Gruppen-Sollwerte' },
+    clientSort: 'Sortiert nach einem Messwert: Die ganze Auswahl wird geladen und im Browser sortiert (die API sortiert Geräte nur nach ihren eigenen Feldern).',
+    writeAll: 'An {n} Geräte schreiben',
+    confirmTitle: 'Sollwert für eine ganze Gruppe ändern',
+    confirm: '{point} auf allen {n} Geräten von {group} auf {value} setzen?',
+    jobTitle: '{point} → {value}',
+    progress: '{done} von {total} Geräten',
+    empty: 'Die Gruppe enthält keine Geräte.',
+    states: { running: 'Läuft', done: 'Fertig', cancelled: 'Abgebrochen' },
+    outcomes: { written: 'Geschrieben', unchanged: 'Unverändert', refused: 'Abgelehnt', failed: 'Nicht bestätigt', offline: 'Offline', cancelled: 'Abgebrochen' },
+    outcome: { written: 'Geschrieben, liest {value} zurück', unchanged: 'Unverändert, hält {value}' },
   },
   setpoints: {
     current: 'Aktuell',

@@ -1,7 +1,7 @@
 // English catalogue: the reference. Every key here must exist in every other catalogue (tested).
 export default {
   app: { name: 'Heatgrid', skip: 'Skip to content', loading: 'Loading…', offlineApi: 'This needs an API operation the server does not offer yet: {what}', error: 'Something went wrong: {message}', retry: 'Retry' },
-  nav: { reports: 'Reports', admin: 'Admin', portal: 'Start', map: 'Map', devices: 'Devices', readings: 'Readings', alarms: 'Alarms', main: 'Main navigation' },
+  nav: { fleet: 'Fleet', reports: 'Reports', admin: 'Admin', portal: 'Start', map: 'Map', devices: 'Devices', readings: 'Readings', alarms: 'Alarms', main: 'Main navigation' },
   auth: {
     title: 'Log in to Heatgrid',
     username: 'User name',
@@ -121,6 +121,20 @@ export default {
     allNumbers: 'all',
     types: { high: 'above', low: 'below', band: 'outside the band', rate: 'changes faster than' },
     kinds: { threshold: 'Threshold', controller: 'Controller', offline: 'Offline' },
+  },
+  fleet: {
+    title: 'Fleet',
+    tabs: { table: 'Device table', setpoints: 'Group setpoints' },
+    clientSort: 'Sorted by a reading: the whole selection is loaded and sorted in the browser (the API sorts devices only by their own fields).',
+    writeAll: 'Write to {n} devices',
+    confirmTitle: 'Change a setpoint on a whole group',
+    confirm: 'Set {point} to {value} on all {n} devices of {group}?',
+    jobTitle: '{point} → {value}',
+    progress: '{done} of {total} devices',
+    empty: 'The group has no devices.',
+    states: { running: 'Running', done: 'Done', cancelled: 'Cancelled' },
+    outcomes: { written: 'Written', unchanged: 'Unchanged', refused: 'Refused', failed: 'Not confirmed', offline: 'Offline', cancelled: 'Cancelled' },
+    outcome: { written: 'Written, reads back {value}', unchanged: 'Unchanged, holds {value}' },
   },
   setpoints: {
     current: 'Current',
