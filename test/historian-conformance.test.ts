@@ -176,6 +176,32 @@ function conformance(name: string, make: () => Promise<{ historian: Historian; r
       assert.equal(one[0]!.quality, 'good');
     });
 
+    it('recomputes a quarter when a stored sample is corrected, and keeps re-sends idempotent', async function () {
+      const dev = 'sub fix,a=b'; // characters ILP escapes
+      const at = (m: number) => T0 + m * MIN;
+      const write = (m: number, value: number | null, quality: 'good' | 'sensor-break' = 'good') =>
+        h.writeSamples([{ device: dev, point: 'supply_temp_c', ts: at(m), value, quality }]);
+      write(0, 10); write(5, 20); write(10, 30); write(15, 40);
+      await h.flush();
+      const quarters = async () => (await h.queryRange({ devices: [dev], points: ['supply_temp_c'], from: T0, to: T0 + 30 * MIN, interval: '15m', agg: 'avg' }))[0]!.rows.map((r) => r.value);
+      assert.deepEqual(await quarters(), [20, 40]);
+      write(5, 50); // corrected value
+      write(10, 30); // identical re-send
+      await h.flush();
+      assert.deepEqual(await quarters(), [30, 40]);
+      const [max] = await h.queryRange({ devices: [dev], points: ['supply_temp_c'], from: T0, to: T0 + 15 * MIN, interval: '15m', agg: 'max' });
+      near(max!.rows[0]!.value, 50, 'max after the correction');
+      write(15, null, 'sensor-break'); // the only sample of the second quarter becomes a gap
+      await h.flush();
+      assert.deepEqual(await quarters(), [30, null]);
+      const [raw] = await h.queryRange({ devices: [dev], points: ['supply_temp_c'], from: T0, to: T0 + 30 * MIN, interval: 'raw' });
+      assert.equal(raw!.rows.length, 4);
+      const [latest] = await h.latest([dev]);
+      assert.equal(latest!.ts, at(15));
+      assert.equal(latest!.value, null);
+      assert.equal(latest!.quality, 'sensor-break');
+    });
+
     it('journals alarm transitions and audit entries, idempotently', async function () {
       h.writeAudit([{ ts: T0 + H, actor: 'olga', action: 'setpoint.write', device: 'sub-1', point: 'supply_setpoint_c', oldValue: 70, newValue: 72.5, outcome: 'ok', detail: null }]);
       await h.flush();

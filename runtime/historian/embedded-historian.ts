@@ -22,6 +22,7 @@ const CHUNK = 20_000;
 const RETENTION_SWEEP_MS = 3600_000;
 const DAY_MS = 86_400_000;
 
+type Keyed = { sid: number; x: Sample };
 type Statements = { [K in keyof typeof EMBEDDED_SQL]: StatementSync };
 
 export class EmbeddedHistorian implements Historian {
@@ -36,6 +37,11 @@ export class EmbeddedHistorian implements Historian {
   private sweepTimer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
   private written = 0;
+  /** (device, point) → series id, mirrored from the `series` table. */
+  private readonly ids = new Map<string, number>();
+  /** Latest stored sample per series id, in memory; written back to `series` by the hourly sweep and close(). */
+  private readonly latestBySid = new Map<number, Sample>();
+  private readonly latestDirty = new Set<number>();
   private lastError: string | null = null;
 
   constructor(dataDir: string, options: HistorianOptions = {}, log: Logger = createLogger('historian')) {
@@ -63,6 +69,7 @@ export class EmbeddedHistorian implements Historian {
     }
     this.db = db;
     this.sql = Object.fromEntries(Object.entries(EMBEDDED_SQL).map(([k, sql]) => [k, db.prepare(sql)])) as Statements;
+    this.loadSeries();
     this.timer = setInterval(() => void this.flush().catch(() => {}), this.options.flushIntervalMs);
     this.timer.unref();
     this.sweepTimer = setInterval(() => this.expire(), RETENTION_SWEEP_MS);
@@ -96,6 +103,11 @@ export class EmbeddedHistorian implements Historian {
     this.timer = this.sweepTimer = null;
     if (!this.db) return;
     await this.flush();
+    try {
+      this.writeBackLatest();
+    } catch (err) {
+      this.log.warn(`could not write back latest values (they are found again from the samples at start): ${(err as Error).message}`);
+    }
     this.db.close();
     this.db = null;
   }
@@ -103,9 +115,23 @@ export class EmbeddedHistorian implements Historian {
   private async store(batch: Batch): Promise<void> {
     if (!this.db) return;
     try {
-      for (let i = 0; i < batch.samples.length; i += CHUNK) {
+      // Series ids first (new series are registered in their own small transaction), then the whole batch in
+      // key order (series, ts): B-tree inserts walk each tree once, and the samples of one series and quarter
+      // are next to each other, so they are rolled up into one quarter upsert and one latest update.
+      const rows = this.keyed(batch.samples);
+      for (let i = 0; i < rows.length; i += CHUNK) {
         if (i > 0) await yieldToLoop();
-        this.transaction(() => this.storeSamples(batch.samples.slice(i, i + CHUNK)));
+        let newest: Array<[number, Sample]> = [];
+        this.transaction(() => {
+          newest = this.storeSamples(rows.slice(i, i + CHUNK));
+        });
+        for (const [sid, x] of newest) {
+          const seen = this.latestBySid.get(sid);
+          if (!seen || x.ts >= seen.ts) {
+            this.latestBySid.set(sid, x);
+            this.latestDirty.add(sid);
+          }
+        }
       }
       this.transaction(() => {
         for (const e of batch.alarms) {
@@ -126,29 +152,81 @@ export class EmbeddedHistorian implements Historian {
     }
   }
 
-  private storeSamples(samples: Sample[]): void {
-    const s = this.sql;
-    const newest = new Map<string, Sample>();
-    const corrected = new Map<string, { device: string; point: string; ts: number }>();
+  /** The batch's samples with their series ids, sorted by (sid, ts); stable, so a re-send stays after the first one. */
+  private keyed(samples: Sample[]): Keyed[] {
+    const rows: Keyed[] = new Array(samples.length);
+    const fresh = new Map<string, Sample>();
     for (const x of samples) {
-      if (s.insertSample.run(x.device, x.point, x.ts, x.value, x.quality).changes === 1) {
-        if (x.value !== null) {
-          const q = x.ts - (((x.ts % QUARTER_MS) + QUARTER_MS) % QUARTER_MS);
-          s.addToQuarter.run(x.device, x.point, q, x.value, x.value, x.value, x.value, x.ts);
-        }
-      } else if (s.correctSample.run(x.value, x.quality, x.device, x.point, x.ts, x.value, x.quality).changes === 1) {
-        const q = x.ts - (((x.ts % QUARTER_MS) + QUARTER_MS) % QUARTER_MS);
-        corrected.set(`${x.device}\u0000${x.point}\u0000${q}`, { device: x.device, point: x.point, ts: q });
+      const key = seriesKey(x.device, x.point);
+      if (!this.ids.has(key)) fresh.set(key, x);
+    }
+    if (fresh.size) {
+      const ids: Array<[string, number]> = [];
+      this.transaction(() => {
+        for (const [key, x] of fresh) ids.push([key, Number((this.sql.insertSeries.get(x.device, x.point) as { id: number }).id)]);
+      });
+      for (const [key, id] of ids) this.ids.set(key, id);
+    }
+    for (let i = 0; i < samples.length; i++) {
+      const x = samples[i]!;
+      rows[i] = { sid: this.ids.get(seriesKey(x.device, x.point))!, x };
+    }
+    return rows.sort((a, b) => a.sid - b.sid || a.x.ts - b.x.ts);
+  }
+
+  /** Stores one chunk; returns the newest sample of each series in it (for the latest values, once committed). */
+  private storeSamples(rows: Keyed[]): Array<[number, Sample]> {
+    const s = this.sql;
+    // New samples are rolled up per (series, quarter) here and upserted once per batch; a corrected
+    // sample makes its quarter be recomputed from the stored samples instead.
+    const quarters = new Map<number, Map<number, { n: number; sum: number; min: number; max: number; last: number; lastTs: number }>>();
+    const corrected = new Map<number, Set<number>>();
+    let prevSid = -1;
+    let newest: Sample | null = null;
+    const latest: Array<[number, Sample]> = [];
+    const flushLatest = () => {
+      if (newest) latest.push([prevSid, { device: newest.device, point: newest.point, ts: newest.ts, value: newest.value, quality: newest.quality }]);
+    };
+    for (const { sid, x } of rows) {
+      if (sid !== prevSid) {
+        flushLatest();
+        prevSid = sid;
+        newest = null;
       }
-      const key = `${x.device}\u0000${x.point}`;
-      const seen = newest.get(key);
-      if (!seen || x.ts >= seen.ts) newest.set(key, x);
+      const q = x.ts - (((x.ts % QUARTER_MS) + QUARTER_MS) % QUARTER_MS);
+      if (s.insertSample.run(sid, x.ts, x.value, x.quality).changes === 1) {
+        if (x.value !== null) {
+          let perSeries = quarters.get(sid);
+          if (!perSeries) quarters.set(sid, (perSeries = new Map()));
+          const a = perSeries.get(q);
+          if (!a) perSeries.set(q, { n: 1, sum: x.value, min: x.value, max: x.value, last: x.value, lastTs: x.ts });
+          else {
+            a.n++;
+            a.sum += x.value;
+            if (x.value < a.min) a.min = x.value;
+            if (x.value > a.max) a.max = x.value;
+            if (x.ts >= a.lastTs) { a.last = x.value; a.lastTs = x.ts; }
+          }
+        }
+      } else if (s.correctSample.run(x.value, x.quality, sid, x.ts, x.value, x.quality).changes === 1) {
+        let set = corrected.get(sid);
+        if (!set) corrected.set(sid, (set = new Set()));
+        set.add(q);
+      }
+      if (!newest || x.ts >= newest.ts) newest = x;
     }
-    for (const c of corrected.values()) {
-      s.recomputeQuarter.run(c.device, c.point, c.ts, c.ts + QUARTER_MS);
-      s.deleteEmptyQuarters.run(c.device, c.point, c.ts);
+    flushLatest();
+    for (const [sid, perSeries] of quarters) {
+      const fix = corrected.get(sid);
+      for (const [q, a] of perSeries) if (!fix?.has(q)) s.addToQuarter.run(sid, q, a.n, a.sum, a.min, a.max, a.last, a.lastTs);
     }
-    for (const x of newest.values()) s.upsertLatest.run(x.device, x.point, x.ts, x.value, x.quality);
+    for (const [sid, set] of corrected) {
+      for (const q of set) {
+        s.recomputeQuarter.run(sid, q, q + QUARTER_MS);
+        s.deleteEmptyQuarters.run(sid, q);
+      }
+    }
+    return latest;
   }
 
   private transaction(work: () => void): void {
@@ -167,19 +245,49 @@ export class EmbeddedHistorian implements Historian {
   private expire(): void {
     if (!this.db) return;
     try {
+      // Before samples expire, so a series that goes quiet keeps its latest value.
+      this.writeBackLatest();
       const now = Date.now();
       const liveCutoff = now - this.options.liveRetentionDays * DAY_MS;
       const readingsCutoff = now - this.options.readingsRetentionYears * 365.25 * DAY_MS;
-      const series = this.sql.series.all() as Array<{ device: string; point: string }>;
       this.transaction(() => {
-        for (const { device, point } of series) {
-          this.sql.expireSamples.run(device, point, liveCutoff);
-          this.sql.expireQuarters.run(device, point, readingsCutoff);
+        for (const sid of this.ids.values()) {
+          this.sql.expireSamples.run(sid, liveCutoff);
+          this.sql.expireQuarters.run(sid, readingsCutoff);
         }
       });
     } catch (err) {
       this.log.warn(`retention sweep failed: ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * Series ids and latest values. `series` holds the latest sample as of the last write-back; samples stored
+   * after it (the process ended without close()) are found with one key lookup per series.
+   */
+  private loadSeries(): void {
+    const rows = this.sql.allSeries.all() as Array<{ id: number; device: string; point: string; ts: number | null; value: number | null; quality: Quality | null }>;
+    for (const r of rows) {
+      this.ids.set(seriesKey(r.device, r.point), r.id);
+      const newest = this.sql.newestSample.get(r.id) as { ts: number; value: number | null; quality: Quality } | undefined;
+      if (newest && (r.ts === null || newest.ts > r.ts)) {
+        this.latestBySid.set(r.id, { device: r.device, point: r.point, ...newest });
+        this.latestDirty.add(r.id);
+      } else if (r.ts !== null) {
+        this.latestBySid.set(r.id, { device: r.device, point: r.point, ts: r.ts, value: r.value, quality: r.quality! });
+      }
+    }
+  }
+
+  private writeBackLatest(): void {
+    if (!this.latestDirty.size) return;
+    this.transaction(() => {
+      for (const sid of this.latestDirty) {
+        const x = this.latestBySid.get(sid);
+        if (x) this.sql.updateLatest.run(x.ts, x.value, x.quality, sid, x.ts);
+      }
+    });
+    this.latestDirty.clear();
   }
 
   private requireDb(): DatabaseSync {
@@ -194,7 +302,8 @@ export class EmbeddedHistorian implements Historian {
     if (q.interval === 'raw') {
       for (const device of q.devices) {
         for (const point of q.points) {
-          const rows = this.sql.rawRange.all(device, point, q.from, q.to) as Array<{ ts: number; value: number | null; quality: Quality }>;
+          const sid = this.ids.get(seriesKey(device, point));
+          const rows = sid === undefined ? [] : this.sql.rawRange.all(sid, q.from, q.to) as Array<{ ts: number; value: number | null; quality: Quality }>;
           out.push({ device, point, rows });
         }
       }
@@ -203,16 +312,17 @@ export class EmbeddedHistorian implements Historian {
     const starts = bucketStarts(q.from, q.to, q.interval, q.timeZone);
     for (const device of q.devices) {
       for (const point of q.points) {
+        const sid = this.ids.get(seriesKey(device, point)) ?? -1;
         if (q.interval === '1d' || q.interval === '1mo') {
           // Few buckets, many quarters each: let SQLite aggregate each bucket's key range.
+          const stmt = { avg: this.sql.bucketAvg, min: this.sql.bucketMin, max: this.sql.bucketMax, last: this.sql.bucketLast }[q.agg];
           out.push({ device, point, rows: starts.map((ts, i) => {
-            const r = this.sql.bucketAggregate.get(device, point, ts, Math.min(starts[i + 1] ?? q.to, q.to)) as { n: number | null; sum: number; min: number; max: number; last: number | null };
-            const value = !r.n ? null : q.agg === 'avg' ? r.sum / r.n : q.agg === 'last' ? r.last : r[q.agg];
-            return { ts, value };
+            const r = stmt.get(sid, ts, Math.min(starts[i + 1] ?? q.to, q.to)) as { value: number | null } | undefined;
+            return { ts, value: r?.value ?? null };
           }) });
           continue;
         }
-        const rows = this.sql.quarterRange.all(device, point, starts[0] ?? q.from, q.to) as unknown as QuarterRow[];
+        const rows = this.sql.quarterRange.all(sid, starts[0] ?? q.from, q.to) as unknown as QuarterRow[];
         const values = aggregateQuarters(rows, starts, q.to, q.agg);
         out.push({ device, point, rows: starts.map((ts, i) => ({ ts, value: values[i]! })) });
       }
@@ -221,19 +331,25 @@ export class EmbeddedHistorian implements Historian {
   }
 
   async latest(devices?: string[], points?: string[]): Promise<Sample[]> {
-    const db = this.requireDb();
-    const where: string[] = [];
-    const args: string[] = [];
-    if (devices) {
-      where.push(`device IN (SELECT value FROM json_each(?))`);
-      args.push(JSON.stringify(devices));
+    this.requireDb();
+    const out: Sample[] = [];
+    if (devices && points) {
+      for (const device of devices) {
+        for (const point of points) {
+          const sid = this.ids.get(seriesKey(device, point));
+          const x = sid === undefined ? undefined : this.latestBySid.get(sid);
+          if (x) out.push({ ...x });
+        }
+      }
+      return out;
     }
-    if (points) {
-      where.push(`point IN (SELECT value FROM json_each(?))`);
-      args.push(JSON.stringify(points));
+    const deviceSet = devices ? new Set(devices) : null;
+    const pointSet = points ? new Set(points) : null;
+    for (const x of this.latestBySid.values()) {
+      if ((deviceSet && !deviceSet.has(x.device)) || (pointSet && !pointSet.has(x.point))) continue;
+      out.push({ ...x });
     }
-    const sql = `SELECT device, point, ts, value, quality FROM latest${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
-    return db.prepare(sql).all(...args) as unknown as Sample[];
+    return out;
   }
 
   async consumption(query: ConsumptionQuery): Promise<ConsumptionResult[]> {
@@ -244,8 +360,9 @@ export class EmbeddedHistorian implements Historian {
     const out: ConsumptionResult[] = [];
     for (const device of q.devices) {
       for (const point of q.points) {
-        const before = this.sql.lastQuarterBefore.get(device, point, first) as { ts: number; last: number } | undefined;
-        const rows = this.sql.quarterLasts.all(device, point, first, q.to) as unknown as CounterReading[];
+        const sid = this.ids.get(seriesKey(device, point)) ?? -1;
+        const before = this.sql.lastQuarterBefore.get(sid, first) as { ts: number; last: number } | undefined;
+        const rows = this.sql.quarterLasts.all(sid, first, q.to) as unknown as CounterReading[];
         const readings = before ? [{ ts: before.ts, value: before.last }, ...rows] : rows;
         const c = counterConsumption(readings, starts, q.to);
         out.push({ device, point, total: c.total, resets: c.resets, buckets: q.interval ? starts.map((ts, i) => ({ ts, value: c.perBucket[i]! })) : [] });
@@ -293,6 +410,10 @@ export class EmbeddedHistorian implements Historian {
       readingsRetentionYears: this.options.readingsRetentionYears,
     };
   }
+}
+
+function seriesKey(device: string, point: string): string {
+  return `${device}\u0000${point}`;
 }
 
 function filters(from: number, to: number, lists: Array<[string, string[] | undefined]>): { where: string; args: Array<string | number> } {

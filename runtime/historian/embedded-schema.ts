@@ -37,35 +37,66 @@ export const EMBEDDED_MIGRATIONS: EmbeddedMigration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    // Integer series ids: one row per (device, point) in `series`, which also holds the latest sample (it
+    // replaces the `latest` table). Samples and quarters are keyed (sid, ts): smaller keys, integer compares,
+    // fewer pages than (device TEXT, point TEXT, ts).
+    version: 2,
+    sql: `
+      CREATE TABLE series (
+        id INTEGER PRIMARY KEY, device TEXT NOT NULL, point TEXT NOT NULL,
+        ts INTEGER, value REAL, quality TEXT,
+        UNIQUE (device, point)
+      );
+      INSERT INTO series (device, point)
+        SELECT device, point FROM latest UNION SELECT device, point FROM readings_15m UNION SELECT device, point FROM samples;
+      UPDATE series SET (ts, value, quality) = (SELECT ts, value, quality FROM latest l WHERE l.device = series.device AND l.point = series.point);
+      CREATE TABLE samples_v2 (
+        sid INTEGER NOT NULL, ts INTEGER NOT NULL, value REAL, quality TEXT NOT NULL,
+        PRIMARY KEY (sid, ts)
+      ) WITHOUT ROWID;
+      INSERT INTO samples_v2 SELECT s.id, x.ts, x.value, x.quality FROM samples x JOIN series s ON s.device = x.device AND s.point = x.point;
+      CREATE TABLE readings_15m_v2 (
+        sid INTEGER NOT NULL, ts INTEGER NOT NULL,
+        n INTEGER NOT NULL, sum REAL, min REAL, max REAL, last REAL, last_ts INTEGER,
+        PRIMARY KEY (sid, ts)
+      ) WITHOUT ROWID;
+      INSERT INTO readings_15m_v2 SELECT s.id, r.ts, r.n, r.sum, r.min, r.max, r.last, r.last_ts
+        FROM readings_15m r JOIN series s ON s.device = r.device AND s.point = r.point;
+      DROP TABLE samples; DROP TABLE readings_15m; DROP TABLE latest;
+      ALTER TABLE samples_v2 RENAME TO samples;
+      ALTER TABLE readings_15m_v2 RENAME TO readings_15m;
+    `,
+  },
 ];
 
 export const EMBEDDED_SQL = {
-  insertSample: 'INSERT INTO samples (device, point, ts, value, quality) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+  insertSeries: 'INSERT INTO series (device, point) VALUES (?, ?) RETURNING id',
+  allSeries: 'SELECT id, device, point, ts, value, quality FROM series',
+  newestSample: 'SELECT ts, value, quality FROM samples WHERE sid = ? ORDER BY ts DESC LIMIT 1',
+  insertSample: 'INSERT INTO samples (sid, ts, value, quality) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
   // A re-sent sample with the same value and quality changes nothing (idempotent); a corrected one does.
-  correctSample:
-    'UPDATE samples SET value = ?, quality = ? WHERE device = ? AND point = ? AND ts = ? AND (value IS NOT ? OR quality IS NOT ?)',
-  // Adds one new sample's contribution to its quarter. In SET, column names are the values before the update.
+  correctSample: 'UPDATE samples SET value = ?, quality = ? WHERE sid = ? AND ts = ? AND (value IS NOT ? OR quality IS NOT ?)',
+  // Adds one batch's new samples of one quarter (pre-aggregated in JS). In SET, column names are the values before the update.
   addToQuarter: `
-    INSERT INTO readings_15m (device, point, ts, n, sum, min, max, last, last_ts) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)
-    ON CONFLICT (device, point, ts) DO UPDATE SET
-      n = n + 1, sum = sum + excluded.sum,
+    INSERT INTO readings_15m (sid, ts, n, sum, min, max, last, last_ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (sid, ts) DO UPDATE SET
+      n = n + excluded.n, sum = sum + excluded.sum,
       min = min(min, excluded.min), max = max(max, excluded.max),
       last = CASE WHEN excluded.last_ts >= last_ts THEN excluded.last ELSE last END,
       last_ts = max(last_ts, excluded.last_ts)`,
   // After a correction, the quarter is recomputed from the samples it holds.
   recomputeQuarter: `
-    INSERT INTO readings_15m (device, point, ts, n, sum, min, max, last, last_ts)
-    SELECT ?1, ?2, ?3, count(value), sum(value), min(value), max(value),
-      (SELECT value FROM samples WHERE device = ?1 AND point = ?2 AND ts >= ?3 AND ts < ?4 AND value IS NOT NULL ORDER BY ts DESC LIMIT 1),
-      (SELECT ts FROM samples WHERE device = ?1 AND point = ?2 AND ts >= ?3 AND ts < ?4 AND value IS NOT NULL ORDER BY ts DESC LIMIT 1)
-    FROM samples WHERE device = ?1 AND point = ?2 AND ts >= ?3 AND ts < ?4 AND value IS NOT NULL
-    ON CONFLICT (device, point, ts) DO UPDATE SET n = excluded.n, sum = excluded.sum, min = excluded.min, max = excluded.max,
+    INSERT INTO readings_15m (sid, ts, n, sum, min, max, last, last_ts)
+    SELECT ?1, ?2, count(value), sum(value), min(value), max(value),
+      (SELECT value FROM samples WHERE sid = ?1 AND ts >= ?2 AND ts < ?3 AND value IS NOT NULL ORDER BY ts DESC LIMIT 1),
+      (SELECT ts FROM samples WHERE sid = ?1 AND ts >= ?2 AND ts < ?3 AND value IS NOT NULL ORDER BY ts DESC LIMIT 1)
+    FROM samples WHERE sid = ?1 AND ts >= ?2 AND ts < ?3 AND value IS NOT NULL
+    ON CONFLICT (sid, ts) DO UPDATE SET n = excluded.n, sum = excluded.sum, min = excluded.min, max = excluded.max,
       last = excluded.last, last_ts = excluded.last_ts`,
-  deleteEmptyQuarters: 'DELETE FROM readings_15m WHERE device = ? AND point = ? AND ts = ? AND n = 0',
-  upsertLatest: `
-    INSERT INTO latest (device, point, ts, value, quality) VALUES (?, ?, ?, ?, ?)
-    ON CONFLICT (device, point) DO UPDATE SET ts = excluded.ts, value = excluded.value, quality = excluded.quality
-    WHERE excluded.ts >= latest.ts`,
+  deleteEmptyQuarters: 'DELETE FROM readings_15m WHERE sid = ? AND ts = ? AND n = 0',
+  // Write-back of the in-memory latest values (hourly and at close).
+  updateLatest: 'UPDATE series SET ts = ?, value = ?, quality = ? WHERE id = ? AND (ts IS NULL OR ts <= ?)',
   insertAlarm: `
     INSERT INTO alarm_journal (ts, alarm_id, rule_id, device, point, state_from, state_to, priority, value, limit_value, user_name, comment)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -74,16 +105,16 @@ export const EMBEDDED_SQL = {
   insertAudit: `
     INSERT INTO audit_log (ts, actor, action, device, point, old_value, new_value, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT DO UPDATE SET old_value = excluded.old_value, new_value = excluded.new_value, outcome = excluded.outcome, detail = excluded.detail`,
-  rawRange: 'SELECT ts, value, quality FROM samples WHERE device = ? AND point = ? AND ts >= ? AND ts < ? ORDER BY ts',
-  quarterRange: 'SELECT ts, n, sum, min, max, last, last_ts AS lastTs FROM readings_15m WHERE device = ? AND point = ? AND ts >= ? AND ts < ? ORDER BY ts',
+  rawRange: 'SELECT ts, value, quality FROM samples WHERE sid = ? AND ts >= ? AND ts < ? ORDER BY ts',
+  quarterRange: 'SELECT ts, n, sum, min, max, last, last_ts AS lastTs FROM readings_15m WHERE sid = ? AND ts >= ? AND ts < ? ORDER BY ts',
   // One calendar bucket (day, month) of one series, straight from the B-tree range: no rows cross into JS.
-  bucketAggregate: `
-    SELECT sum(n) AS n, sum(sum) AS sum, min(min) AS min, max(max) AS max,
-      (SELECT last FROM readings_15m WHERE device = ?1 AND point = ?2 AND ts >= ?3 AND ts < ?4 AND n > 0 ORDER BY ts DESC LIMIT 1) AS last
-    FROM readings_15m WHERE device = ?1 AND point = ?2 AND ts >= ?3 AND ts < ?4`,
-  lastQuarterBefore: 'SELECT ts, last FROM readings_15m WHERE device = ? AND point = ? AND ts < ? AND last IS NOT NULL ORDER BY ts DESC LIMIT 1',
-  quarterLasts: 'SELECT ts, last AS value FROM readings_15m WHERE device = ? AND point = ? AND ts >= ? AND ts < ? AND last IS NOT NULL ORDER BY ts',
-  series: 'SELECT device, point FROM latest',
-  expireSamples: 'DELETE FROM samples WHERE device = ? AND point = ? AND ts < ?',
-  expireQuarters: 'DELETE FROM readings_15m WHERE device = ? AND point = ? AND ts < ?',
+  // One statement per aggregate, so each reads only what it needs (quarters without data are never stored).
+  bucketAvg: 'SELECT sum(sum) / sum(n) AS value FROM readings_15m WHERE sid = ? AND ts >= ? AND ts < ?',
+  bucketMin: 'SELECT min(min) AS value FROM readings_15m WHERE sid = ? AND ts >= ? AND ts < ?',
+  bucketMax: 'SELECT max(max) AS value FROM readings_15m WHERE sid = ? AND ts >= ? AND ts < ?',
+  bucketLast: 'SELECT last AS value FROM readings_15m WHERE sid = ? AND ts >= ? AND ts < ? ORDER BY ts DESC LIMIT 1',
+  lastQuarterBefore: 'SELECT ts, last FROM readings_15m WHERE sid = ? AND ts < ? AND last IS NOT NULL ORDER BY ts DESC LIMIT 1',
+  quarterLasts: 'SELECT ts, last AS value FROM readings_15m WHERE sid = ? AND ts >= ? AND ts < ? AND last IS NOT NULL ORDER BY ts',
+  expireSamples: 'DELETE FROM samples WHERE sid = ? AND ts < ?',
+  expireQuarters: 'DELETE FROM readings_15m WHERE sid = ? AND ts < ?',
 } as const;
