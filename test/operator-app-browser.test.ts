@@ -188,6 +188,41 @@ describe('operator app in a browser (real runtime, demo fleet)', function () {
     await page.locator('[data-test=rule-form] button', { hasText: 'Cancel' }).click();
   });
 
+  it('edits a rule\'s schedule (days and time window) and mail receivers (address and language)', async function () {
+    await page.goto(`${rt!.url}/alarms`);
+    await page.locator('[data-test=tab-rules]').click();
+    await page.locator('[data-test=rule-new]').click();
+    const form = page.locator('[data-test=rule-form]');
+    await form.locator('input[name=name]').fill('E2E night watch');
+    await form.locator('input[name=id]').fill('e2e-night');
+    await form.locator('input[name=limit]').fill('500');
+    await form.locator('input[name=scheduled]').check();
+    await form.locator('input[data-day="5"]').uncheck();
+    await form.locator('input[data-day="6"]').check();
+    await form.locator('input[name=from]').fill('22:00');
+    await form.locator('input[name=to]').fill('06:00');
+    await page.locator('[data-test=rule-add-receiver]').click();
+    const receiver = form.locator('[data-test=rule-receiver]').first();
+    await receiver.locator('input[name=email]').fill('night@example.org');
+    await receiver.locator('select[name=language]').selectOption('de');
+    await form.locator('input[name=notifyOnReturn]').check();
+    await form.locator('[data-test=rule-save]').click();
+    await page.locator('[data-rule=e2e-night]').waitFor();
+    const rule = await page.evaluate(async () => (await (await fetch('/api/v1/alarm-rules/e2e-night')).json()) as { schedule: unknown; receivers: unknown; notifyOnReturn: boolean });
+    assert.deepEqual(rule.schedule, { days: [1, 2, 3, 4, 6], from: '22:00', to: '06:00' });
+    assert.deepEqual(rule.receivers, [{ email: 'night@example.org', language: 'de' }]);
+    assert.equal(rule.notifyOnReturn, true);
+    // Editing shows what is stored; removing the schedule sends null.
+    await page.locator('[data-rule=e2e-night] [data-test=rule-edit]').click();
+    assert.equal(await form.locator('input[data-day="6"]').isChecked(), true);
+    assert.equal(await form.locator('input[name=from]').inputValue(), '22:00');
+    assert.equal(await form.locator('[data-test=rule-receiver] input[name=email]').inputValue(), 'night@example.org');
+    await form.locator('input[name=scheduled]').uncheck();
+    await form.locator('[data-test=rule-save]').click();
+    await form.waitFor({ state: 'detached' });
+    assert.equal(await page.evaluate(async () => ((await (await fetch('/api/v1/alarm-rules/e2e-night')).json()) as { schedule: unknown }).schedule), null);
+  });
+
   it('defines a report, runs it now and offers its files for download', async function () {
     await page.goto(`${rt!.url}/reports`);
     await page.locator('[data-test=report-new]').click();
@@ -212,6 +247,32 @@ describe('operator app in a browser (real runtime, demo fleet)', function () {
     assert.equal(head.status, 200);
     assert.ok(head.bytes > 500, `${head.bytes} bytes`);
     await shot(page, 'reports');
+  });
+
+  it('has portal pages per role with top-alarms and trend widgets, and keeps a page the user adds', async function () {
+    await page.goto(`${rt!.url}/`);
+    const tabs = page.locator('[data-test=portal-pages] [data-page]');
+    await tabs.first().waitFor();
+    assert.deepEqual(await tabs.allTextContents(), ['Overview', 'Alarms', 'Energy', 'Trends']);
+    await page.locator('[data-test=portal-pages] [data-page=p-alarms]').click();
+    await page.locator(`[data-test=widget-topAlarms] [data-alarm^="e2e-supply-high:"]`).waitFor({ timeout: 20_000 });
+    await page.locator('[data-test=portal-pages] [data-page=p-trends]').click();
+    await page.waitForFunction(() => Number(document.querySelector('[data-test=widget-trend]')?.getAttribute('data-points') ?? 0) > 0, null, { timeout: 10_000 });
+    await page.locator('[data-test=portal-edit]').click();
+    await page.locator('[data-test=portal-page-add]').click();
+    await page.locator('[data-test=portal-page-name]').fill('My page');
+    await page.locator('[data-test=portal-page-name]').blur();
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-test=portal-pages] [data-page]')].some((e) => e.textContent === 'My page'));
+    await page.locator('[data-test=portal-add-type]').selectOption('trend');
+    await page.locator('[data-test=portal-add]').click();
+    await page.locator('[data-test=portal] [data-test=trend-point]').selectOption('return_temp_c');
+    await page.waitForFunction(() => document.querySelector('[data-test=portal] [data-test=widget-trend]')?.getAttribute('data-point') === 'return_temp_c');
+    await page.waitForTimeout(500);
+    await page.reload();
+    await page.locator('[data-test=portal-pages] [data-page]').first().waitFor();
+    await page.locator('[data-test=portal-pages] [data-page]', { hasText: 'My page' }).click();
+    await page.waitForFunction(() => document.querySelector('[data-test=portal] [data-test=widget-trend]')?.getAttribute('data-point') === 'return_temp_c');
+    await shot(page, 'portal-trend');
   });
 
   it('shows the setpoint write in the audit log, and creates an API token whose secret is shown once', async function () {
@@ -405,6 +466,8 @@ describe('operator app in a browser (real runtime, demo fleet)', function () {
     await page.locator('[data-test=logout]').click();
     await page.waitForURL(/\/login/);
     await loginAs(page, rt!.url, 'vera');
+    await page.locator('[data-test=portal-pages] [data-page]').first().waitFor();
+    assert.deepEqual(await page.locator('[data-test=portal-pages] [data-page]').allTextContents(), ['Overview', 'Trends']);
     const first = await page.evaluate(FIRST_DEVICE);
     await page.goto(`${rt!.url}/devices/${first}`);
     await page.locator('[data-test=diagram]').waitFor();

@@ -9,7 +9,7 @@ import { formatReading, fromDisplay, quantityOf, toDisplay, unitLabel, DEFAULT_U
 import { diagramFamily, diagramView, mergeReadings, pipeTone } from '../dashboards/src/lib/diagram.ts';
 import { pinStatus, priorityClass, worstStatus } from '../dashboards/src/lib/status.ts';
 import { PinIndex } from '../dashboards/src/lib/clusters.ts';
-import { addWidget, defaultLayout, moveWidget, parseLayout, removeWidget, resizeWidget } from '../dashboards/src/lib/portal-layout.ts';
+import { addPage, addWidget, configureWidget, defaultBook, parseBook, removePage, renamePage, defaultLayout, moveWidget, parseLayout, removeWidget, resizeWidget, type PortalWidget } from '../dashboards/src/lib/portal-layout.ts';
 import { intervalFor, isoWithOffset, periodRange } from '../dashboards/src/lib/periods.ts';
 import { isDeviceSort, orderByPoint, rowsOf } from '../dashboards/src/lib/device-table.ts';
 import en from '../dashboards/src/locales/en.ts';
@@ -138,6 +138,23 @@ describe('operator app: portal layout and periods', () => {
     assert.ok(!layout.widgets.some((w) => w.id === 'g1'));
     assert.deepEqual(parseLayout({ version: 1, widgets: [{ id: 'x', type: 'nope', w: 4 }, { id: 'y', type: 'power', w: 4 }] }, 'viewer').widgets.map((w) => w.id), ['y']);
     assert.deepEqual(parseLayout('garbage', 'viewer'), defaultLayout('viewer'));
+  });
+
+  it('keeps several portal pages with defaults per role, and reads a version-1 layout as the first page', () => {
+    assert.deepEqual(defaultBook('viewer').pages.map((p) => p.preset), ['overview', 'trends']);
+    assert.deepEqual(defaultBook('operator').pages.map((p) => p.preset), ['overview', 'alarms', 'trends']);
+    assert.deepEqual(defaultBook('admin').pages.map((p) => p.preset), ['overview', 'alarms', 'energy', 'trends']);
+    assert.ok(defaultBook('operator').pages[1]!.widgets.some((w) => w.type === 'topAlarms'));
+    const v1 = parseBook({ version: 1, widgets: [{ id: 'y', type: 'power', w: 4 }] }, 'admin');
+    assert.deepEqual(v1.pages.map((p) => p.widgets.map((w) => w.id)), [['y']]);
+    let book = addPage(defaultBook('viewer'), 'p-x', 'Mine');
+    book = renamePage(book, 'p-x', 'North');
+    assert.deepEqual(parseBook(JSON.parse(JSON.stringify(book)), 'viewer').pages.map((p) => p.title ?? p.preset), ['overview', 'trends', 'North']);
+    book = removePage(removePage(removePage(book, 'p-x'), 'p-trends'), 'p-overview');
+    assert.equal(book.pages.length, 1, 'the last page stays');
+    const trend = configureWidget(addWidget({ widgets: [] as PortalWidget[] }, 'trend', 't1'), 't1', { device: 'd1' });
+    assert.deepEqual(trend.widgets[0]!.config, { point: 'supply_temp_c', device: 'd1' });
+    assert.deepEqual(parseBook('garbage', 'operator'), defaultBook('operator'));
   });
 
   it('computes period presets and a readable interval', () => {

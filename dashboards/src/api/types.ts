@@ -117,6 +117,9 @@ export interface AlarmRule {
   numbers?: number[];
   afterS?: number;
   receivers: { email: string; language: string }[];
+  schedule?: { days: number[]; from: string; to: string } | null;
+  notifyDelayS?: number;
+  notifyOnReturn?: boolean;
   createdAt: string;
   updatedAt: string;
 }

@@ -24,7 +24,7 @@ export default {
   },
   user: { menu: 'Benutzermenü für {name}', role: 'Rolle: {role}', language: 'Sprache', units: 'Einheiten', temperature: 'Temperatur', power: 'Leistung', energy: 'Energie' },
   roles: { admin: 'Administrator', engineer: 'Ingenieur', operator: 'Bediener', viewer: 'Betrachter' },
-  common: { save: 'Speichern', edit: 'Bearbeiten', delete: 'Löschen', deviceList: 'Diese Geräte', create: 'Anlegen', refresh: 'Aktualisieren', loading: 'Wird geladen…', from: 'Von', to: 'Bis', name: 'Name', all: 'Alle', status: 'Status', download: 'Herunterladen', action: 'Aktion', actor: 'Wer', search: 'Suchen', group: 'Smart-Gruppe', allDevices: 'Alle Geräte', previous: 'Zurück', next: 'Weiter', pageOf: '{from}–{to} von {total}', close: 'Schließen', none: 'Nichts anzuzeigen.', open: 'Öffnen', on: 'ein', off: 'aus', yes: 'Ja', no: 'Nein', comment: 'Kommentar', since: 'Seit', device: 'Gerät', point: 'Datenpunkt', value: 'Wert', time: 'Zeit', downloadCsv: 'CSV herunterladen', confirm: 'Bestätigen', cancel: 'Abbrechen', apply: 'Anwenden' },
+  common: { id: 'ID', save: 'Speichern', edit: 'Bearbeiten', delete: 'Löschen', deviceList: 'Diese Geräte', create: 'Anlegen', refresh: 'Aktualisieren', loading: 'Wird geladen…', from: 'Von', to: 'Bis', name: 'Name', all: 'Alle', status: 'Status', download: 'Herunterladen', action: 'Aktion', actor: 'Wer', search: 'Suchen', group: 'Smart-Gruppe', allDevices: 'Alle Geräte', previous: 'Zurück', next: 'Weiter', pageOf: '{from}–{to} von {total}', close: 'Schließen', none: 'Nichts anzuzeigen.', open: 'Öffnen', on: 'ein', off: 'aus', yes: 'Ja', no: 'Nein', comment: 'Kommentar', since: 'Seit', device: 'Gerät', point: 'Datenpunkt', value: 'Wert', time: 'Zeit', downloadCsv: 'CSV herunterladen', confirm: 'Bestätigen', cancel: 'Abbrechen', apply: 'Anwenden' },
   status: { ok: 'OK', online: 'Online', offline: 'Offline', unknown: 'Unbekannt', 'alarm-high': 'Alarm (hoch)', 'alarm-medium': 'Alarm (mittel)', 'alarm-low': 'Alarm (niedrig)', legend: 'Legende' },
   devices: { title: 'Geräte', name: 'Name', address: 'Adresse', model: 'Modell', application: 'Applikation', status: 'Status', count: '{n} Geräte', searchHint: 'Name, Adresse oder ID' },
   device: {
@@ -83,12 +83,16 @@ export default {
     priorities: { critical: 'Kritisch', high: 'Hoch', medium: 'Mittel', low: 'Niedrig' },
   },
   portal: {
+    pages: { overview: 'Übersicht', alarms: 'Alarme', energy: 'Energie', trends: 'Verläufe' }, pagesLabel: 'Portalseiten', untitled: 'Seite', pageN: 'Seite {n}', addPage: 'Seite', pageName: 'Name der Seite', removePage: 'Diese Seite entfernen', emptyPage: 'Noch keine Widgets auf dieser Seite: über „Widgets anordnen“ hinzufügen.',
+    last24h: 'letzte 24 Stunden', trendLabel: 'Verlauf von {point} bei {device}, letzte 24 Stunden', noAlarms: 'Keine aktiven Alarme.', moreAlarms: '{n} weitere auf der Alarmseite',
     title: 'Start', edit: 'Widgets anordnen', done: 'Fertig', add: 'Widget hinzufügen', remove: '{name} entfernen', moveUp: '{name} nach vorn', moveDown: '{name} nach hinten', wider: '{name} breiter', narrower: '{name} schmaler',
     savedLocal: 'Anordnung in diesem Browser gespeichert (der Server bietet noch keine Ablage je Benutzer).', savedServer: 'Anordnung gespeichert.',
-    widgets: { communication: 'Kommunikationsstatus', power: 'Systemleistung', alarms: 'Alarmstatus', minimap: 'Karte', groups: 'Smart-Gruppen' },
+    widgets: { communication: 'Kommunikationsstatus', power: 'Systemleistung', alarms: 'Alarmstatus', minimap: 'Karte', groups: 'Smart-Gruppen', trend: 'Verlauf', topAlarms: 'Wichtigste Alarme' },
     online: 'Online', offline: 'Offline', unknown: 'Noch nicht abgefragt', production: 'Wärmeleistung aktuell', devicesReporting: '{n} Geräte melden', activeAlarms: 'Aktive Alarme', unacknowledged: 'Nicht quittiert', members: '{n} Geräte',
   },
   rules: {
+    schedule: 'Zeitplan', scheduled: 'Nur an diesen Tagen und Uhrzeiten', days: 'Tage', from: 'Von', until: 'Bis', scheduleHint: 'Ortszeit des Versorgers; ein Zeitfenster, dessen Ende vor dem Beginn liegt, reicht über Mitternacht.', pickDay: 'Mindestens einen Tag wählen.', timeFormat: 'Uhrzeit als hh:mm.',
+    receivers: 'E-Mail-Empfänger', email: 'E-Mail', addReceiver: 'Empfänger hinzufügen', removeReceiver: 'Entfernen', notifyDelay: 'E-Mail nach (s)', notifyOnReturn: 'Auch benachrichtigen, wenn der Alarm wieder normal ist',
     title: 'Regeln',
     new: 'Neue Grenzwertregel',
     edit: 'Regel {name} bearbeiten',

@@ -24,7 +24,7 @@ export default {
   },
   user: { menu: 'User menu for {name}', role: 'Role: {role}', language: 'Language', units: 'Units', temperature: 'Temperature', power: 'Power', energy: 'Energy' },
   roles: { admin: 'Administrator', engineer: 'Engineer', operator: 'Operator', viewer: 'Viewer' },
-  common: { save: 'Save', edit: 'Edit', delete: 'Delete', deviceList: 'These devices', create: 'Create', refresh: 'Refresh', loading: 'Loading…', from: 'From', to: 'To', name: 'Name', all: 'All', status: 'Status', download: 'Download', action: 'Action', actor: 'Who', search: 'Search', group: 'Smart group', allDevices: 'All devices', previous: 'Previous', next: 'Next', pageOf: '{from}–{to} of {total}', close: 'Close', none: 'Nothing to show.', open: 'Open', on: 'on', off: 'off', yes: 'Yes', no: 'No', comment: 'Comment', since: 'Since', device: 'Device', point: 'Point', value: 'Value', time: 'Time', downloadCsv: 'Download CSV', confirm: 'Confirm', cancel: 'Cancel', apply: 'Apply' },
+  common: { id: 'Id', save: 'Save', edit: 'Edit', delete: 'Delete', deviceList: 'These devices', create: 'Create', refresh: 'Refresh', loading: 'Loading…', from: 'From', to: 'To', name: 'Name', all: 'All', status: 'Status', download: 'Download', action: 'Action', actor: 'Who', search: 'Search', group: 'Smart group', allDevices: 'All devices', previous: 'Previous', next: 'Next', pageOf: '{from}–{to} of {total}', close: 'Close', none: 'Nothing to show.', open: 'Open', on: 'on', off: 'off', yes: 'Yes', no: 'No', comment: 'Comment', since: 'Since', device: 'Device', point: 'Point', value: 'Value', time: 'Time', downloadCsv: 'Download CSV', confirm: 'Confirm', cancel: 'Cancel', apply: 'Apply' },
   status: { ok: 'OK', online: 'Online', offline: 'Offline', unknown: 'Unknown', 'alarm-high': 'Alarm (high)', 'alarm-medium': 'Alarm (medium)', 'alarm-low': 'Alarm (low)', legend: 'Legend' },
   devices: { title: 'Devices', name: 'Name', address: 'Address', model: 'Model', application: 'Application', status: 'Status', count: '{n} devices', searchHint: 'Name, address or id' },
   device: {
@@ -83,12 +83,16 @@ export default {
     priorities: { critical: 'Critical', high: 'High', medium: 'Medium', low: 'Low' },
   },
   portal: {
+    pages: { overview: 'Overview', alarms: 'Alarms', energy: 'Energy', trends: 'Trends' }, pagesLabel: 'Portal pages', untitled: 'Page', pageN: 'Page {n}', addPage: 'Page', pageName: 'Page name', removePage: 'Remove this page', emptyPage: 'No widgets on this page yet: use “Arrange widgets” to add some.',
+    last24h: 'last 24 hours', trendLabel: 'Trend of {point} at {device}, last 24 hours', noAlarms: 'No active alarms.', moreAlarms: '{n} more on the alarms page',
     title: 'Start', edit: 'Arrange widgets', done: 'Done', add: 'Add widget', remove: 'Remove {name}', moveUp: 'Move {name} earlier', moveDown: 'Move {name} later', wider: 'Make {name} wider', narrower: 'Make {name} narrower',
     savedLocal: 'Layout saved in this browser (the server has no per-user layout store yet).', savedServer: 'Layout saved.',
-    widgets: { communication: 'Communication status', power: 'System power', alarms: 'Alarm status', minimap: 'Map', groups: 'Smart groups' },
+    widgets: { communication: 'Communication status', power: 'System power', alarms: 'Alarm status', minimap: 'Map', groups: 'Smart groups', trend: 'Trend', topAlarms: 'Top alarms' },
     online: 'Online', offline: 'Offline', unknown: 'Not polled yet', production: 'Heat power now', devicesReporting: '{n} devices reporting', activeAlarms: 'Active alarms', unacknowledged: 'Unacknowledged', members: '{n} devices',
   },
   rules: {
+    schedule: 'Schedule', scheduled: 'Only on these days and times', days: 'Days', from: 'From', until: 'Until', scheduleHint: 'Local time of the utility; a window whose end is before its start runs past midnight.', pickDay: 'Pick at least one day.', timeFormat: 'Time as hh:mm.',
+    receivers: 'Mail receivers', email: 'E-mail', addReceiver: 'Add receiver', removeReceiver: 'Remove', notifyDelay: 'Mail after (s)', notifyOnReturn: 'Also mail when the alarm returns to normal',
     title: 'Rules',
     new: 'New threshold rule',
     edit: 'Edit rule {name}',

@@ -8,4 +8,6 @@ export const WIDGETS: Record<WidgetType, Component> = {
   alarms: defineAsyncComponent(() => import('./AlarmsWidget.vue')),
   minimap: defineAsyncComponent(() => import('./MiniMapWidget.vue')),
   groups: defineAsyncComponent(() => import('./GroupsWidget.vue')),
+  trend: defineAsyncComponent(() => import('./TrendWidget.vue')),
+  topAlarms: defineAsyncComponent(() => import('./TopAlarmsWidget.vue')),
 };
