@@ -46,8 +46,13 @@ export function setHeatgridServices(services: HeatgridServices | undefined): voi
   (globalThis as Slot)[SLOT] = services;
 }
 
+/** The running services, or null when the host is not running (e.g. a flow opened in a plain Node-RED). */
+export function runningHeatgridServices(): HeatgridServices | null {
+  return (globalThis as Slot)[SLOT] ?? null;
+}
+
 export function heatgridServices(): HeatgridServices {
-  const services = (globalThis as Slot)[SLOT];
+  const services = runningHeatgridServices();
   if (!services) throw new Error('Heatgrid services are not running in this process (start the runtime with `npm start`)');
   return services;
 }

@@ -1,7 +1,7 @@
 // alarm-events: sends every alarm event of the engine (raised, acknowledged, returned, shelved…), for a
 // utility's own handling (SMS gateway, ticket system, dashboards). Filters by priority and annunciation.
 import type { NodeRedApi, RuntimeNode } from '../../runtime/node-red/node-api.ts';
-import { heatgridServices } from '../../runtime/services.ts';
+import { runningHeatgridServices } from '../../runtime/services.ts';
 import { PRIORITIES, PRIORITY_RANK, type AlarmEventMessage, type Priority } from '../../runtime/alarms/types.ts';
 import { eventMessage, throttledStatus } from '../../runtime/alarms/node-adapters.ts';
 
@@ -19,12 +19,7 @@ export default function alarmEventsNode(RED: NodeRedApi): void {
   RED.nodes.registerType('alarm-events', function (this: RuntimeNode, config: AlarmEventsConfig) {
     RED.nodes.createNode(this, config as Record<string, unknown>);
     const node = this;
-    let alarms;
-    try {
-      alarms = heatgridServices().alarms;
-    } catch {
-      alarms = undefined; // the host is not running (e.g. a flow opened in a plain Node-RED)
-    }
+    const alarms = runningHeatgridServices()?.alarms;
     if (!alarms) {
       node.status({ fill: 'red', shape: 'ring', text: RED._('alarm-events.status.noService') });
       return;

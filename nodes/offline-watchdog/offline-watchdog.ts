@@ -2,7 +2,7 @@
 // time the silence (offline rules, default 15 minutes), and sends offline alarm events (raised, returned,
 // acknowledged…) and the suppression of the device's other alarms.
 import type { NodeRedApi, RuntimeNode } from '../../runtime/node-red/node-api.ts';
-import { heatgridServices } from '../../runtime/services.ts';
+import { runningHeatgridServices } from '../../runtime/services.ts';
 import type { AlarmEventMessage } from '../../runtime/alarms/types.ts';
 import { eventMessage, nodeRuleId, pollOf, statusOf, throttledStatus } from '../../runtime/alarms/node-adapters.ts';
 import { selectionFromConfig, type SelectionConfig } from '../../runtime/node-red/selection-config.ts';
@@ -18,12 +18,7 @@ export default function offlineWatchdogNode(RED: NodeRedApi): void {
   RED.nodes.registerType('offline-watchdog', function (this: RuntimeNode, config: WatchdogConfig) {
     RED.nodes.createNode(this, config as Record<string, unknown>);
     const node = this;
-    let alarms;
-    try {
-      alarms = heatgridServices().alarms;
-    } catch {
-      alarms = undefined; // the host is not running (e.g. a flow opened in a plain Node-RED)
-    }
+    const alarms = runningHeatgridServices()?.alarms;
     if (!alarms) {
       node.status({ fill: 'red', shape: 'ring', text: RED._('offline-watchdog.status.noService') });
       node.on('input', (_msg, _send, done) => done(new Error('the alarm service is not running')));

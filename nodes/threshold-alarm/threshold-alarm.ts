@@ -1,7 +1,7 @@
 // threshold-alarm: evaluates poll messages against the registry's alarm rules and/or a rule defined in
 // this node, and sends the alarm events they cause. The engine (runtime/alarms) does the work.
 import type { NodeRedApi, RuntimeNode } from '../../runtime/node-red/node-api.ts';
-import { heatgridServices } from '../../runtime/services.ts';
+import { runningHeatgridServices } from '../../runtime/services.ts';
 import type { AlarmEventMessage } from '../../runtime/alarms/types.ts';
 import {
   eventMessage, localThresholdRule, pollOf, throttledStatus, usesRegistry, type ThresholdNodeConfig,
@@ -11,12 +11,7 @@ export default function thresholdAlarmNode(RED: NodeRedApi): void {
   RED.nodes.registerType('threshold-alarm', function (this: RuntimeNode, config: ThresholdNodeConfig) {
     RED.nodes.createNode(this, config as Record<string, unknown>);
     const node = this;
-    let alarms;
-    try {
-      alarms = heatgridServices().alarms;
-    } catch {
-      alarms = undefined; // the host is not running (e.g. a flow opened in a plain Node-RED)
-    }
+    const alarms = runningHeatgridServices()?.alarms;
     if (!alarms) {
       node.status({ fill: 'red', shape: 'ring', text: RED._('threshold-alarm.status.noService') });
       node.on('input', (_msg, _send, done) => done(new Error('the alarm service is not running')));
