@@ -1,7 +1,8 @@
 // Dashboard 2.0 at /dashboard behind Heatgrid's sessions (runtime/http/dashboard-auth.ts, docs/dashboard2.md),
 // against the real runtime with the example page (flows/60-dashboard-example.json) and 3 demo devices:
 // HTTP and the socket.io handshake refused without a session; a viewer's widget action dropped on the
-// server; and in Chromium the example page renders our diagram and KPI widgets with live values.
+// server; and in Chromium the example page renders our diagram and KPI widgets with live values and the
+// fleet map with one pin per demo device.
 import assert from 'node:assert/strict';
 import { startRuntime, tempDataDir, login, type RuntimeProcess } from './support/runtime-process.ts';
 import { chromiumAvailable, launchBrowser, type TestBrowser } from './support/browser.ts';
@@ -64,6 +65,7 @@ describe('Dashboard 2.0 at /dashboard (real runtime)', function () {
     const cookie = `heatgrid_session=${admin}`;
     assert.equal((await fetch(`${rt!.url}/dashboard/substation`, { headers: { cookie, accept: 'text/html' } })).status, 200);
     assert.equal((await fetch(`${rt!.url}/admin/resources/@heatgrid/heatgrid/ui-hg-diagram.umd.js`, { headers: { cookie } })).status, 200);
+    assert.equal((await fetch(`${rt!.url}/admin/resources/@heatgrid/heatgrid/ui-hg-map.umd.js`, { headers: { cookie } })).status, 200);
   });
 
   it('refuses the socket.io handshake without a session (or with a forged cookie), accepts it with one', async function () {
@@ -134,6 +136,22 @@ describe('Dashboard 2.0 at /dashboard (real runtime)', function () {
       // Live: the diagram's timestamp moves on with the next poll (10 s cadence).
       const first = await page.locator('[data-test=hg-diagram-widget] .hg-caption').textContent();
       await page.waitForFunction((before) => document.querySelector('[data-test=hg-diagram-widget] .hg-caption')?.textContent !== before, first, { timeout: 15_000 });
+      assert.deepEqual(errors, []);
+      await page.close();
+    });
+
+    it('shows the fleet map on the example page with one pin per demo device', async function () {
+      const page = await browser!.context.newPage(); // logged in by the test above (same context)
+      page.setDefaultTimeout(15_000);
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${rt!.url}/dashboard/substation`);
+      // The node's pins (server side) reach the widget, and StationMap draws them on its Leaflet canvas.
+      await page.waitForFunction(() => document.querySelector('[data-test=hg-map-widget]')?.getAttribute('data-pins') === '3');
+      await page.waitForFunction(() => document.querySelector('[data-test=hg-map-widget] [data-test=map]')?.getAttribute('data-pins') === '3');
+      const rendered = Number(await page.locator('[data-test=hg-map-widget] [data-test=map]').getAttribute('data-rendered'));
+      assert.ok(rendered >= 1 && rendered <= 3, `rendered ${rendered} pins/clusters`);
+      assert.equal(await page.locator('[data-test=hg-map-widget] .leaflet-container').count(), 1);
       assert.deepEqual(errors, []);
       await page.close();
     });

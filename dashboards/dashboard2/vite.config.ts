@@ -16,6 +16,7 @@ const appStyles = fileURLToPath(new URL('../src/styles.css', import.meta.url));
 export const WIDGETS: Record<string, { entry: string; component: string }> = {
   'ui-hg-diagram': { entry: 'src/ui-hg-diagram.ts', component: 'UIHgDiagram' },
   'ui-hg-kpi': { entry: 'src/ui-hg-kpi.ts', component: 'UIHgKpi' },
+  'ui-hg-map': { entry: 'src/ui-hg-map.ts', component: 'UIHgMap' },
 };
 
 /** The operator app's CSS the widgets need: colour variables scoped to .hg-widget, diagram rules, tile text. */
@@ -23,8 +24,10 @@ export function widgetCss(source = readFileSync(appStyles, 'utf8')): string {
   const root = /:root\s*\{([^}]*)\}/.exec(source)?.[1] ?? '';
   const vars = root.split(/;\s*/).filter((d) => d.trim().startsWith('--')).join('; ');
   const rules = source.split('\n').filter((l) => /^\.diagram\b/.test(l));
-  const tile = source.split('\n').filter((l) => /^\.(big|muted)\s*\{/.test(l)).map((l) => `.hg-widget ${l}`);
-  return [`.hg-widget { ${vars}; }`, '.hg-widget .hg-caption { margin: 0 0 0.3rem; }', '.hg-widget p { margin: 0.1rem 0; }', ...rules, ...tile].join('\n');
+  const tile = source.split('\n').filter((l) => /^\.(big|muted|map)\s*\{/.test(l)).map((l) => `.hg-widget ${l}`);
+  // The map fills its widget (the app's `.map` height is sized for a full page).
+  const map = '.hg-widget.hg-map-widget .map { height: 360px; min-height: 0; }';
+  return [`.hg-widget { ${vars}; }`, '.hg-widget .hg-caption { margin: 0 0 0.3rem; }', '.hg-widget p { margin: 0.1rem 0; }', ...rules, ...tile, map].join('\n');
 }
 
 function widgetCssModule(): Plugin {
@@ -36,13 +39,39 @@ function widgetCssModule(): Plugin {
   };
 }
 
+/**
+ * CSS that a component imports itself (the map: leaflet/dist/leaflet.css and StationMap.vue's <style>) is
+ * emitted by Vite as a separate .css file, which Dashboard 2.0 would never load: it is moved into the UMD
+ * bundle and put into the page when the bundle runs.
+ */
+function inlineEmittedCss(widget: string): Plugin {
+  return {
+    name: 'hg-inline-css',
+    apply: 'build',
+    enforce: 'post',
+    generateBundle(_options, bundle) {
+      const css = Object.values(bundle).filter((f) => f.type === 'asset' && f.fileName.endsWith('.css'));
+      if (!css.length) return;
+      const text = css
+        .map((f) => (f as { source: string | Uint8Array }).source)
+        .map((source) => (typeof source === 'string' ? source : new TextDecoder().decode(source)))
+        .join('\n');
+      for (const f of css) delete bundle[f.fileName];
+      const entry = Object.values(bundle).find((f) => f.type === 'chunk' && f.isEntry) as { code: string } | undefined;
+      if (!entry) return;
+      const id = JSON.stringify(`hg-widget-css-${widget}`);
+      entry.code = `(function(){if(typeof document!=='undefined'&&!document.getElementById(${id})){var s=document.createElement('style');s.id=${id};s.textContent=${JSON.stringify(text)};document.head.appendChild(s);}})();\n${entry.code}`;
+    },
+  };
+}
+
 const widget = process.env.HEATGRID_WIDGET ?? 'ui-hg-diagram';
 const spec = WIDGETS[widget];
 if (!spec) throw new Error(`unknown widget ${widget}`);
 
 export default defineConfig({
   root: here,
-  plugins: [widgetCssModule(), vue()],
+  plugins: [widgetCssModule(), vue(), inlineEmittedCss(widget)],
   resolve: {
     alias: [
       { find: /^vue-i18n$/, replacement: fileURLToPath(new URL('./src/shims/vue-i18n.ts', import.meta.url)) },
