@@ -31,7 +31,10 @@ export async function startRuntime(env: Record<string, string> = {}, { timeoutMs
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`runtime did not start within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // a runtime that never came up must not outlive the test run
+      reject(new Error(`runtime did not start within ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
     const check = () => {
       const match = /Heatgrid listening on (https?:\/\/[^\s]+)/.exec(output);
       if (match && /Started flows/.test(output)) {
