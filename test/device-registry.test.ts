@@ -37,6 +37,28 @@ describe('device registry', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('lists every device at once, and sees its own writes, rollbacks and other processes (the CLI) at once', function () {
+    registry.create({ id: 'a', name: 'A', connection: modbus('10.0.0.1') });
+    assert.deepEqual(registry.all().map((d) => d.id), ['a']);
+    registry.update('a', { name: 'A renamed' });
+    assert.equal(registry.all()[0]!.name, 'A renamed');
+    assert.throws(() => registry.batch(() => {
+      registry.create({ id: 'b', name: 'B', connection: modbus('10.0.0.2') });
+      assert.equal(registry.all().length, 2);
+      throw new Error('abort');
+    }), /abort/);
+    assert.deepEqual(registry.all().map((d) => d.id), ['a'], 'a rolled-back device must not linger');
+    // Another connection to the same file, as the CLI opens while the runtime runs.
+    const cli = new ConfigStore(dir);
+    try {
+      new DeviceRegistry(cli).create({ id: 'c', name: 'C', connection: modbus('10.0.0.3') });
+    } finally {
+      cli.close();
+    }
+    assert.deepEqual(registry.all().map((d) => d.id).sort(), ['a', 'c']);
+    assert.throws(() => ((registry.all()[0] as { name: string }).name = 'x'), TypeError, 'listed devices are read-only');
+  });
+
   it('creates a device with an id slugified from its name, and keeps it across a restart', function () {
     const device = registry.create({ name: 'Östra Hamngatan 12 / Substation', connection: modbus('10.0.0.12'), tags: ['north', 'school'], lat: 57.7, lon: 11.97 });
     assert.equal(device.id, 'ostra-hamngatan-12-substation');

@@ -114,6 +114,12 @@ export class DeviceRegistry {
   private readonly statements = new Map<string, StatementSync>();
   /** Changes made inside a batch are announced only once it commits (and dropped if it rolls back). */
   private pending: DeviceChange[] = [];
+  /**
+   * `all()` is asked for on every poll cycle of every poll loop and by every smart-group evaluation; reading
+   * and parsing 10,000 rows takes ~100 ms, so it is cached until a write here or a commit by another
+   * connection (the CLI), which moves SQLite's data_version.
+   */
+  private allCache: { devices: Device[]; dataVersion: number } | null = null;
   private batchDepth = 0;
 
   constructor(store: ConfigStore, options: DeviceRegistryOptions = {}) {
@@ -136,7 +142,12 @@ export class DeviceRegistry {
     return () => this.listeners.delete(listener);
   }
 
+  private dataVersion(): number {
+    return Number((this.sql('PRAGMA data_version').get() as { data_version: number }).data_version);
+  }
+
   private announce(change: DeviceChange): void {
+    this.allCache = null;
     if (this.batchDepth > 0) this.pending.push(change);
     else this.deliver([change]);
   }
@@ -165,6 +176,7 @@ export class DeviceRegistry {
       result = this.store.transaction(work);
     } catch (err) {
       this.pending = [];
+      this.allCache = null; // it may have been filled with rows the rollback undid
       throw err;
     } finally {
       this.batchDepth--;
@@ -193,7 +205,13 @@ export class DeviceRegistry {
 
   /** Every device, by name then id. For evaluating smart groups and selections. */
   all(): Device[] {
-    return (this.sql('SELECT * FROM devices ORDER BY name COLLATE NOCASE, id').all() as unknown as DeviceRow[]).map(toDevice);
+    const dataVersion = this.dataVersion();
+    if (this.allCache?.dataVersion !== dataVersion) {
+      // Frozen: the same objects go to every caller until the next change.
+      const devices = (this.sql('SELECT * FROM devices ORDER BY name COLLATE NOCASE, id').all() as unknown as DeviceRow[]).map((row) => Object.freeze(toDevice(row)));
+      this.allCache = { devices, dataVersion };
+    }
+    return [...this.allCache.devices];
   }
 
   /** Devices by id, in one query; ids that do not exist are left out. */
